@@ -1,0 +1,285 @@
+"""The one module that talks to AWS.
+
+Clients are built from a ``boto3.Session`` passed in (credentials, profiles and endpoints come
+from boto3's usual sources, ``AWS_ENDPOINT_URL`` included), one S3 and one SSM client per
+region, shared by every thread. Every botocore failure is translated here, and only here, into
+a :class:`~hatch_startifact.errors.AwsError` naming the region, the permission and the resource.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from s3transfer.manager import TransferManager
+from s3transfer.subscribers import BaseSubscriber
+
+from hatch_startifact import __version__
+from hatch_startifact.artifacts import MULTIPART_THRESHOLD, PART_SIZE, Artifact
+from hatch_startifact.errors import AccessDeniedError, AwsError, EndpointError, NotFoundError
+from hatch_startifact.index import Listing, ObjectInfo
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_ssm import SSMClient
+
+_DENIED = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "AllAccessDisabled",
+    "UnauthorizedOperation",
+    "403",
+    "Forbidden",
+}
+_CREDENTIALS = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+}
+_PRECONDITION = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
+
+#: Which organisation policy grants each action (DESIGN.md section 3), for error messages.
+GRANTED_BY = {
+    "s3:PutObject": "AllowWrite",
+    "s3:ListBucket": "AllowWrite",
+    "s3:GetObject": "AllowRead",
+    "ssm:PutParameter": "AllowWrite (or AllowConfigure for the configuration parameter)",
+    "ssm:GetParameter": "AllowRead, AllowWrite or AllowConfigure",
+}
+
+ProgressCallback = Callable[[int], None]
+
+
+def client_config(max_pool_connections: int = 20) -> Config:
+    """Standard retries, and timeouts that stop a hung region stalling a run for minutes."""
+    return Config(
+        retries={"mode": "standard", "max_attempts": 5},
+        connect_timeout=5,
+        read_timeout=60,
+        max_pool_connections=max_pool_connections,
+        user_agent_extra=f"hatch-startifact/{__version__}",
+    )
+
+
+def s3_arn(bucket: str, key: str = "") -> str:
+    return f"arn:aws:s3:::{bucket}/{key}" if key else f"arn:aws:s3:::{bucket}"
+
+
+def ssm_arn(region: str, name: str) -> str:
+    return f"arn:aws:ssm:{region}:*:parameter{name if name.startswith('/') else '/' + name}"
+
+
+def translate(error: Exception, *, region: str, action: str, resource: str) -> AwsError:
+    """Turn a botocore failure into an error that names region, permission and resource."""
+    if isinstance(error, ClientError):
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        message = error.response.get("Error", {}).get("Message", "") or code
+        if code in _DENIED:
+            grant = GRANTED_BY.get(action, "an organisation policy")
+            return AccessDeniedError(
+                f"access denied in {region}: {action} on {resource} is not allowed "
+                f"(granted by {grant})",
+                region=region,
+                resource=resource,
+            )
+        if code in _CREDENTIALS:
+            return AwsError(
+                f"AWS rejected the credentials in {region} ({code}): check AWS_PROFILE or "
+                "your AWS_ACCESS_KEY_ID / session token",
+                region=region,
+                resource=resource,
+            )
+        if code in {"NoSuchBucket", "404"} and resource.startswith("arn:aws:s3"):
+            bucket = resource.split(":::", 1)[1].split("/", 1)[0]
+            return NotFoundError(
+                f"bucket {bucket!r} does not exist in {region}: check the bucket name parameter",
+                region=region,
+                resource=resource,
+            )
+        return AwsError(f"{action} on {resource} failed in {region}: {code}: {message}",
+                        region=region, resource=resource)
+    if isinstance(error, NoCredentialsError):
+        return AwsError(
+            "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY", region=region, resource=resource
+        )
+    return EndpointError(
+        f"could not reach {region} ({type(error).__name__}): {error}",
+        region=region,
+        resource=resource,
+    )
+
+
+class _Progress(BaseSubscriber):
+    def __init__(self, callback: ProgressCallback) -> None:
+        self._callback = callback
+
+    def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
+        self._callback(bytes_transferred)
+
+
+def _if_none_match(params: dict[str, Any], **kwargs: Any) -> None:
+    # s3transfer does not accept IfNoneMatch (its ALLOWED_UPLOAD_ARGS), so every multipart
+    # upload this client completes is made conditional here: an existing object is never
+    # replaced, even by a racing stager.
+    params["IfNoneMatch"] = "*"
+
+
+class Region:
+    """S3 and SSM in one region. Thread-safe: one instance serves every thread."""
+
+    def __init__(self, name: str, s3: S3Client, ssm: SSMClient, concurrency: int) -> None:
+        self.name = name
+        self._s3 = s3
+        self._ssm = ssm
+        self._s3.meta.events.register(
+            "before-parameter-build.s3.CompleteMultipartUpload", _if_none_match
+        )
+        self._transfer = TransferManager(
+            s3,
+            TransferConfig(
+                multipart_threshold=MULTIPART_THRESHOLD,
+                multipart_chunksize=PART_SIZE,
+                max_concurrency=concurrency,
+            ),
+        )
+
+    @contextmanager
+    def _call(self, action: str, resource: str) -> Iterator[None]:
+        try:
+            yield
+        except (ClientError, BotoCoreError) as error:
+            raise translate(error, region=self.name, action=action, resource=resource) from error
+
+    def get_parameter(self, name: str) -> str | None:
+        """The value of a parameter, or ``None`` when it does not exist."""
+        with self._call("ssm:GetParameter", ssm_arn(self.name, name)):
+            try:
+                return self._ssm.get_parameter(Name=name)["Parameter"]["Value"]
+            except self._ssm.exceptions.ParameterNotFound:
+                return None
+
+    def put_parameter(self, name: str, value: str) -> None:
+        with self._call("ssm:PutParameter", ssm_arn(self.name, name)):
+            self._ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+
+    def bucket_exists(self, bucket: str) -> bool:
+        """True when the bucket exists; ``False`` when S3 says it does not."""
+        try:
+            with self._call("s3:ListBucket", s3_arn(bucket)):
+                self._s3.head_bucket(Bucket=bucket)
+        except NotFoundError:
+            return False
+        return True
+
+    def list_objects(self, bucket: str, prefix: str) -> Listing:
+        """Every key under ``prefix`` with its size and ETag (needs only ``s3:ListBucket``)."""
+        found: dict[str, ObjectInfo] = {}
+        with self._call("s3:ListBucket", s3_arn(bucket)):
+            pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            for page in pages:
+                for item in page.get("Contents", []):
+                    found[item["Key"]] = ObjectInfo(item["Size"], item["ETag"].strip('"'))
+        return found
+
+    def put_object(self, bucket: str, key: str, body: bytes, *, etag: str | None = None,
+                   content_type: str = "application/json") -> bool:
+        """Write a small object conditionally: only if absent (``etag=None``) or unchanged.
+
+        :returns: ``False`` when the condition did not hold (someone else wrote first).
+        """
+        condition = {"IfMatch": f'"{etag}"'} if etag else {"IfNoneMatch": "*"}
+        try:
+            with self._call("s3:PutObject", s3_arn(bucket, key)):
+                self._s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type,
+                                    ChecksumAlgorithm="SHA256", **condition)  # type: ignore[arg-type]
+        except AwsError as error:
+            if _is_precondition(error):
+                return False
+            raise
+        return True
+
+    def upload_artifact(self, bucket: str, key: str, artifact: Artifact,
+                        progress: ProgressCallback | None = None) -> bool:
+        """Upload a file unless the key exists, verified by S3 against our SHA-256.
+
+        Small files are one ``PutObject`` carrying the whole file's SHA-256; large files are
+        streamed in parts (each with its own SHA-256) by s3transfer.
+
+        :returns: ``False`` when an object already held the key (nothing was replaced).
+        """
+        try:
+            with self._call("s3:PutObject", s3_arn(bucket, key)):
+                if artifact.multipart:
+                    subscribers = [_Progress(progress)] if progress else []
+                    self._transfer.upload(
+                        str(artifact.path), bucket, key,
+                        extra_args={"ChecksumAlgorithm": "SHA256",
+                                    "ContentType": "application/octet-stream"},
+                        subscribers=subscribers,
+                    ).result()
+                else:
+                    with artifact.path.open("rb") as body:
+                        self._s3.put_object(
+                            Bucket=bucket, Key=key, Body=body, IfNoneMatch="*",
+                            ChecksumSHA256=artifact.sha256_base64,
+                            ContentType="application/octet-stream",
+                        )
+                    if progress:
+                        progress(artifact.size)
+        except AwsError as error:
+            if _is_precondition(error):
+                return False
+            raise
+        return True
+
+    def close(self) -> None:
+        self._transfer.shutdown()
+
+
+def _is_precondition(error: AwsError) -> bool:
+    cause = error.__cause__
+    if isinstance(cause, ClientError):
+        return str(cause.response.get("Error", {}).get("Code", "")) in _PRECONDITION
+    return False
+
+
+class Aws:
+    """Per-region clients from one boto3 session, created once and shared by all threads."""
+
+    def __init__(self, session: boto3.Session | None = None, concurrency: int = 8) -> None:
+        self._session = session or boto3.Session()
+        self._concurrency = concurrency
+        self._regions: dict[str, Region] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def default_region(self) -> str | None:
+        return self._session.region_name
+
+    def region(self, name: str) -> Region:
+        with self._lock:  # boto3 sessions are not thread-safe; client creation is serialised
+            if name not in self._regions:
+                config = client_config(max_pool_connections=self._concurrency * 2 + 4)
+                s3 = self._session.client("s3", region_name=name, config=config)
+                ssm = self._session.client("ssm", region_name=name, config=config)
+                self._regions[name] = Region(name, s3, ssm, self._concurrency)
+            return self._regions[name]
+
+    def read_parameter(self, region: str, name: str) -> str | None:
+        return self.region(region).get_parameter(name)
+
+    def close(self) -> None:
+        with self._lock:
+            for region in self._regions.values():
+                region.close()
+            self._regions.clear()

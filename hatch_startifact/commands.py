@@ -1,0 +1,139 @@
+"""The commands behind :mod:`.cli`: turn parsed arguments into core calls and print results."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from hatch_startifact.console import Console, StageConsole, format_size
+from hatch_startifact.errors import EXIT_OK, PartialFailureError, StartifactError, UsageError
+from hatch_startifact.names import split_metadata_pairs
+from hatch_startifact.organisation import RegionSetup
+from hatch_startifact.session import Session, regions_override
+from hatch_startifact.staging import StageReport, StageRequest
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _ask(question: str) -> str:
+    return input(question).strip()
+
+
+def run_setup(args: argparse.Namespace, console: Console) -> int:
+    from hatch_startifact.configuration import parameter_name
+    from hatch_startifact.organisation import build_config, read_existing, write_everywhere
+
+    parameter = parameter_name(args.parameter)
+    with Session(parameter=parameter, regions=args.regions) as session:
+        candidates = regions_override(args.regions) or tuple(
+            r for r in (session.aws.default_region,) if r)
+        existing = read_existing(session.aws, parameter, candidates)
+        regions = args.regions
+        bucket = args.bucket_parameter
+        if _interactive() and not args.yes:
+            if regions is None and not (existing and existing.get("regions")):
+                regions = _ask("Regions (comma-separated, e.g. us-east-1,eu-west-2): ")
+            if bucket is None and not (existing and existing.get("bucket_name_param")):
+                bucket = _ask("Bucket name parameter (e.g. /buckets/staging): ")
+        config = build_config(existing, regions=regions, bucket_parameter=bucket,
+                              key_prefix=args.key_prefix, parameter_prefix=args.parameter_prefix)
+        console.line(f"Organisation configuration {parameter}:")
+        console.line(f"  regions:               {', '.join(config.regions)}")
+        console.line(f"  bucket name parameter: {config.bucket_name_param}")
+        console.line(f"  S3 key prefix:         {config.bucket_key_prefix!r}")
+        console.line(f"  SSM name prefix:       {config.parameter_name_prefix!r}")
+        _confirm(args, f"Write it to {len(config.regions)} region(s)? [y/N] ")
+        results = write_everywhere(session.aws, parameter, config)
+    return _report_setup(console, parameter, results)
+
+
+def _confirm(args: argparse.Namespace, question: str) -> None:
+    if args.yes:
+        return
+    if not _interactive():
+        raise UsageError("not writing without confirmation: pass --yes to run non-interactively")
+    if _ask(question).lower() not in {"y", "yes"}:
+        raise StartifactError("setup cancelled: nothing was written")
+
+
+def _report_setup(console: Console, parameter: str, results: list[RegionSetup]) -> int:
+    for result in results:
+        if result.written:
+            console.line(f"{'written':<14}  {result.region}")
+        else:
+            console.line(f"{'failed':<14}  {result.region}: {result.error}")
+        for warning in result.warnings:
+            console.warn(warning)
+    failed = [r for r in results if not r.written]
+    if not failed:
+        console.line(f"Wrote {parameter} to {len(results)} region(s).")
+        return EXIT_OK
+    reasons = "; ".join(f"{r.region}: {r.error}" for r in failed)
+    message = (f"could not write {parameter} to {len(failed)} of {len(results)} region(s) "
+               f"({reasons}); fix the cause and re-run `startifact setup`")
+    if len(failed) == len(results):
+        raise StartifactError(message)
+    raise PartialFailureError(message, [r.region for r in failed])
+
+
+def run_stage(args: argparse.Namespace, console: Console) -> int:
+    metadata, problems = split_metadata_pairs(args.metadata)
+    request = StageRequest.create(args.project, args.version, args.paths, metadata,
+                                  args.dry_run, problems)
+    listener = StageConsole(console)
+    with Session(regions=args.regions, parameter=args.parameter) as session:
+        try:
+            report = session.stage_request(request, listener=listener)
+        finally:
+            listener.close()
+    if console.json_mode:
+        console.emit_json(stage_json(report))
+    summarise(console, report)
+    return report.exit_code
+
+
+def summarise(console: Console, report: StageReport) -> None:
+    """The closing line(s): a summary, or an error naming every failed region and why."""
+    files = [f for r in report.regions for f in r.files]
+    counts: dict[str, int] = {}
+    for result in files:
+        counts[result.status.value] = counts.get(result.status.value, 0) + 1
+    done = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    ok = [r for r in report.regions if not r.error]
+    what = f"{report.project} {report.version}"
+    if report.dry_run:
+        size = sum(f.size for f in files if f.status.value == "would stage")
+        console.line(f"Dry run for {what} in {len(ok)} region(s): {done or 'nothing'} "
+                     f"({format_size(size)} to upload); nothing was written.")
+    elif ok:
+        latest = sorted({r.latest for r in ok if r.latest})
+        console.line(f"Staged {what} in {len(ok)} of {len(report.regions)} region(s): "
+                     f"{done}; latest version: {', '.join(latest) or 'unchanged'}.")
+    failed = [r for r in report.regions if r.error]
+    if failed:
+        reasons = "; ".join(f"{r.region}: {r.error}" for r in failed)
+        console.error(f"{len(failed)} of {len(report.regions)} region(s) failed ({reasons}); "
+                      "fix the cause and re-run the same command to complete them")
+
+
+def stage_json(report: StageReport) -> dict[str, Any]:
+    return {
+        "project": report.project,
+        "version": report.version,
+        "dry_run": report.dry_run,
+        "exit_code": report.exit_code,
+        "regions": [
+            {
+                "region": r.region,
+                "ok": r.error is None,
+                "error": r.error,
+                "latest": r.latest,
+                "files": [{"filename": f.filename, "status": f.status.value, "size": f.size,
+                           **({"detail": f.detail} if f.detail else {})} for f in r.files],
+            }
+            for r in report.regions
+        ],
+    }

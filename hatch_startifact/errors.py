@@ -1,0 +1,76 @@
+"""The one exception hierarchy: every failure a user can meet is a :class:`StartifactError`.
+
+Each message is one line that says what is wrong, where, and what to do next. The command
+line prints it as ``error: <message>`` and exits with :attr:`StartifactError.exit_code`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3
+
+
+class StartifactError(Exception):
+    """Base of every error hatch-startifact raises on purpose."""
+
+    exit_code = EXIT_ERROR
+
+
+class UsageError(StartifactError):
+    """The command was called wrongly: a bad flag, a missing argument, a bad value."""
+
+    exit_code = EXIT_USAGE
+
+
+class InvalidInputError(StartifactError):
+    """One or more inputs (names, versions, metadata, files) are invalid.
+
+    Every problem found is kept in :attr:`problems`, so a user fixes them all in one go.
+    """
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class ConfigurationError(StartifactError):
+    """The organisation configuration is missing, unreadable or invalid."""
+
+
+class AwsError(StartifactError):
+    """An AWS call failed; carries the region and the resource it was about."""
+
+    def __init__(self, message: str, *, region: str, resource: str = "") -> None:
+        super().__init__(message)
+        self.region = region
+        self.resource = resource
+
+
+class AccessDeniedError(AwsError):
+    """AWS refused a call for lack of permission."""
+
+
+class NotFoundError(AwsError):
+    """A bucket, object or parameter that must exist does not."""
+
+
+class EndpointError(AwsError):
+    """The region could not be reached (connection refused, timed out, DNS)."""
+
+
+class ConflictError(StartifactError):
+    """A file is already staged with different bytes; staged versions are immutable."""
+
+
+class PartialFailureError(StartifactError):
+    """Some regions failed while the others succeeded; re-running completes them."""
+
+    exit_code = EXIT_PARTIAL
+
+    def __init__(self, message: str, regions: Iterable[str]) -> None:
+        super().__init__(message)
+        self.regions = tuple(regions)

@@ -1,0 +1,62 @@
+"""AWS region names: parsed from user input, checked against botocore's list, shuffled."""
+
+from __future__ import annotations
+
+import functools
+import random
+import re
+from collections.abc import Sequence
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+
+
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region botocore knows for SSM and S3, across all partitions."""
+    import botocore.session  # imported here: only commands that take regions pay for it
+
+    session = botocore.session.get_session()
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        for service in ("ssm", "s3"):
+            regions.update(session.get_available_regions(service, partition_name=partition))
+    return frozenset(regions)
+
+
+def check_region(name: str) -> str | None:
+    """Return the problem with a region name, or ``None`` when it is a known region."""
+    if not _REGION.match(name):
+        return f"{name!r} is not an AWS region name (e.g. us-east-1)"
+    if name not in known_regions():
+        import botocore
+
+        return (
+            f"{name!r} is not a region known to botocore {botocore.__version__} "
+            "(upgrade boto3 if the region is new)"
+        )
+    return None
+
+
+def parse_regions(value: object) -> tuple[tuple[str, ...], list[str]]:
+    """Parse regions from a comma-separated string or a list of strings.
+
+    Returns the regions in order without duplicates, and every problem found.
+    """
+    if isinstance(value, str):
+        items = [part.strip() for part in value.split(",")]
+        items = [item for item in items if item]
+    elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        items = [v.strip() for v in value]
+    else:
+        return (), [f"must be a comma-separated string of regions, not {type(value).__name__}"]
+    if not items:
+        return (), ["no regions given: name at least one region (e.g. us-east-1,eu-west-2)"]
+    problems = [p for item in items if (p := check_region(item))]
+    return tuple(dict.fromkeys(items)), problems
+
+
+def shuffled(regions: Sequence[str], rng: random.Random | None = None) -> list[str]:
+    """The regions in a random order, so that readers spread load and survive a dead region."""
+    result = list(regions)
+    (rng or random).shuffle(result)
+    return result

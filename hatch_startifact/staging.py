@@ -1,0 +1,211 @@
+"""Staging files to every region in parallel, with honest per-region results.
+
+Two phases, regions in parallel within each (threads: it works under every multiprocessing
+start method because it uses none):
+
+1. survey: read each region's bucket name and list the project's keys. A file staged with
+   different bytes in *any* region refuses the whole stage before anything is written.
+2. stage: upload what is missing (conditionally), write metadata documents, rewrite the
+   project index, and only then move the version record forward.
+
+A region that fails in either phase is reported with its reason; the others complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from hatch_startifact import artifacts as artifacts_module
+from hatch_startifact.artifacts import Artifact
+from hatch_startifact.aws import Aws
+from hatch_startifact.configuration import OrganisationConfig
+from hatch_startifact.errors import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    ConflictError,
+    InvalidInputError,
+    StartifactError,
+)
+from hatch_startifact.layout import Layout
+from hatch_startifact.metadata import metadata_document, utc_now
+from hatch_startifact.names import check_metadata, check_project, check_version
+from hatch_startifact.regional import (
+    FileResult,
+    Status,
+    Survey,
+    Target,
+    conflicts,
+    planned,
+    stage_region,
+    survey,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StageRequest:
+    """What to stage: validated, normalised names and hashed files."""
+
+    project: str
+    version: str
+    artifacts: tuple[Artifact, ...]
+    metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
+    dry_run: bool = False
+
+    @classmethod
+    def create(cls, project: str, version: str, paths: Iterable[str | Path],
+               metadata: Mapping[str, str] | None = None, dry_run: bool = False,
+               problems: Iterable[str] = ()) -> StageRequest:
+        """Validate everything, reporting every problem at once, then hash the files.
+
+        :param problems: problems the caller already found (e.g. in its own options), to
+            report together with these.
+        """
+        metadata = dict(metadata or {})
+        project_name, project_problem = check_project(project)
+        version_name, version_problem = check_version(version)
+        problems = [*problems, *(p for p in (project_problem, version_problem) if p)]
+        problems.extend(check_metadata(metadata))
+        try:
+            found = artifacts_module.collect(paths)
+        except InvalidInputError as error:
+            problems.extend(error.problems)
+        if problems:
+            raise InvalidInputError(problems)
+        assert project_name is not None
+        assert version_name is not None
+        return cls(project_name, version_name, tuple(found), metadata, dry_run)
+
+
+@dataclass(frozen=True)
+class RegionOutcome:
+    region: str
+    files: tuple[FileResult, ...] = ()
+    latest: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class StageReport:
+    project: str
+    version: str
+    dry_run: bool
+    regions: tuple[RegionOutcome, ...]
+
+    @property
+    def failed_regions(self) -> list[str]:
+        return [r.region for r in self.regions if r.error]
+
+    @property
+    def exit_code(self) -> int:
+        failed = self.failed_regions
+        if not failed:
+            return EXIT_OK
+        if any(f.status is Status.CONFLICT for r in self.regions for f in r.files):
+            return EXIT_ERROR
+        return EXIT_PARTIAL if len(failed) < len(self.regions) else EXIT_ERROR
+
+
+class Listener:
+    """Told about progress as staging goes; the default hears nothing."""
+
+    def begin(self, request: StageRequest, regions: Sequence[str]) -> None:
+        """Staging of ``request`` to ``regions`` starts (files are checked and hashed)."""
+
+    def file_done(self, result: FileResult) -> None:
+        """One file in one region is done (staged, already staged, conflict)."""
+
+    def region_failed(self, region: str, reason: str) -> None:
+        """A region failed; the others go on."""
+
+    def progress(self, region: str, filename: str, transferred: int) -> None:
+        """``transferred`` more bytes of a large file were uploaded to ``region``."""
+
+
+def _in_parallel(regions: Sequence[str], work: Callable[[str], T]) -> dict[str, T | Exception]:
+    with ThreadPoolExecutor(max_workers=max(1, len(regions)), thread_name_prefix="region") as ex:
+        futures = {region: ex.submit(work, region) for region in regions}
+    results: dict[str, T | Exception] = {}
+    for region, future in futures.items():
+        error = future.exception()
+        results[region] = error if isinstance(error, Exception) else future.result()
+    return results
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, StartifactError):
+        return str(error)
+    return f"unexpected {type(error).__name__}: {error}"
+
+
+def stage(request: StageRequest, organisation: OrganisationConfig, regions: Sequence[str],
+          aws: Aws, listener: Listener | None = None, concurrency: int = 8) -> StageReport:
+    """Stage ``request`` to ``regions``; see the module docstring for the order of things."""
+    listener = listener or Listener()
+    listener.begin(request, regions)
+    layout = Layout.of(organisation)
+    surveyed = _in_parallel(regions, lambda r: survey(
+        aws.region(r), organisation.bucket_name_param, layout, request.project))
+    outcomes = {r: RegionOutcome(r, error=_reason(s)) for r, s in surveyed.items()
+                if isinstance(s, Exception)}
+    for region, outcome in outcomes.items():
+        listener.region_failed(region, outcome.error or "")
+    good = {r: s for r, s in surveyed.items() if isinstance(s, Survey)}
+    staged_at = utc_now()
+    target = Target(request.project, request.version, request.artifacts, {
+        a.filename: metadata_document(request.project, request.version, a, request.metadata,
+                                      staged_at) for a in request.artifacts}, layout)
+    _refuse_conflicts(request, target, good)
+    if request.dry_run:
+        for region, found in good.items():
+            outcomes[region] = RegionOutcome(region, tuple(planned(target, found)))
+    else:
+        outcomes.update(_stage_surveyed(target, good, aws, listener, concurrency))
+    ordered = tuple(outcomes[r] for r in regions)
+    return StageReport(request.project, request.version, request.dry_run, ordered)
+
+
+def _refuse_conflicts(request: StageRequest, target: Target, good: Mapping[str, Survey]) -> None:
+    clashes: dict[str, list[str]] = {}
+    for region, found in good.items():
+        for name in conflicts(target, found):
+            clashes.setdefault(name, []).append(region)
+    if clashes:
+        what = "; ".join(f"{name} in {', '.join(sorted(rs))}" for name, rs in clashes.items())
+        raise ConflictError(
+            f"refusing to stage {request.project} {request.version}: already staged with "
+            f"different bytes ({what}); staged versions are immutable, so release a new version"
+        )
+
+
+def _stage_surveyed(target: Target, good: Mapping[str, Survey], aws: Aws, listener: Listener,
+                    concurrency: int) -> dict[str, RegionOutcome]:
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="file") as pool:
+
+        def work(region: str) -> RegionOutcome:
+            files, latest = stage_region(
+                aws.region(region), target, good[region], pool,
+                progress=lambda name, n: listener.progress(region, name, n),
+                on_file=listener.file_done)
+            clashing = [f.filename for f in files if f.status is Status.CONFLICT]
+            if clashing:
+                reason = (f"{', '.join(clashing)} was staged concurrently with different bytes "
+                          "by another stager; the version record was not moved")
+                listener.region_failed(region, reason)
+                return RegionOutcome(region, tuple(files), None, reason)
+            return RegionOutcome(region, tuple(files), latest)
+
+        done = _in_parallel(list(good), work)
+    outcomes = {}
+    for region, result in done.items():
+        if isinstance(result, Exception):
+            listener.region_failed(region, _reason(result))
+            result = RegionOutcome(region, error=_reason(result))
+        outcomes[region] = result
+    return outcomes

@@ -1,0 +1,194 @@
+"""Shared fixtures: fake credentials, moto in-process and as a real HTTP server, factories."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+
+REGIONS = ("us-east-1", "eu-west-2", "ap-south-1")
+BUCKET_PARAMETER = "/buckets/staging"
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Fake credentials and no stray configuration from the machine running the tests."""
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "STARTIFACT_", "BOTO_")):
+            monkeypatch.delenv(name)
+    home = tmp_path_factory.mktemp("aws-home")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "credentials"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGIONS[0])
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def mocked() -> Iterator[None]:
+    """moto in-process: every boto3 client in the test talks to it."""
+    with mock_aws():
+        yield
+
+
+def create_region(region: str, *, bucket: str | None = None, bucket_parameter: bool = True,
+                  create_bucket: bool = True) -> str:
+    """Create a region's bucket and bucket name parameter; returns the bucket name."""
+    bucket = bucket or f"staging-{region}"
+    if create_bucket:
+        s3 = boto3.client("s3", region_name=region)
+        extra: Any = {} if region == "us-east-1" else {
+            "CreateBucketConfiguration": {"LocationConstraint": region}}
+        s3.create_bucket(Bucket=bucket, **extra)
+    if bucket_parameter:
+        boto3.client("ssm", region_name=region).put_parameter(
+            Name=BUCKET_PARAMETER, Value=bucket, Type="String", Overwrite=True)
+    return bucket
+
+
+def write_configuration(document: dict[str, Any] | str, regions: Sequence[str] = REGIONS,
+                        parameter: str = "/startifact") -> None:
+    value = document if isinstance(document, str) else json.dumps(document)
+    for region in regions:
+        boto3.client("ssm", region_name=region).put_parameter(
+            Name=parameter, Value=value, Type="String", Overwrite=True)
+
+
+@dataclass(frozen=True)
+class Organisation:
+    regions: tuple[str, ...]
+    buckets: dict[str, str]
+    key_prefix: str
+    parameter_prefix: str
+
+    def keys(self, region: str) -> dict[str, bytes]:
+        """Every object in the region's bucket, with its bytes."""
+        s3 = boto3.client("s3", region_name=region)
+        bucket = self.buckets[region]
+        listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+        return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
+                for o in listed}
+
+    def latest(self, region: str, project: str) -> str | None:
+        ssm = boto3.client("ssm", region_name=region)
+        try:
+            name = f"{self.parameter_prefix}/{project}/latest"
+            return str(ssm.get_parameter(Name=name)["Parameter"]["Value"])
+        except ssm.exceptions.ParameterNotFound:
+            return None
+
+
+MakeOrganisation = Callable[..., Organisation]
+
+
+@pytest.fixture
+def make_organisation() -> MakeOrganisation:
+    """Factory: buckets, bucket name parameters and the configuration in each region."""
+
+    def make(regions: Sequence[str] = REGIONS, *, key_prefix: str = "",
+             parameter_prefix: str = "", without_bucket: Sequence[str] = (),
+             without_parameter: Sequence[str] = (), extra: dict[str, Any] | None = None,
+             ) -> Organisation:
+        buckets = {r: create_region(r, create_bucket=r not in without_bucket,
+                                    bucket_parameter=r not in without_parameter)
+                   for r in regions}
+        document = {"bucket_name_param": BUCKET_PARAMETER, "bucket_key_prefix": key_prefix,
+                    "parameter_name_prefix": parameter_prefix, "regions": ",".join(regions),
+                    **(extra or {})}
+        write_configuration(document, regions)
+        return Organisation(tuple(regions), buckets, key_prefix, parameter_prefix)
+
+    return make
+
+
+@pytest.fixture
+def make_file(tmp_path: Path) -> Callable[..., Path]:
+    """Factory: a file with the given name and bytes (default: bytes derived from the name)."""
+
+    def make(name: str, content: bytes | None = None, directory: Path | None = None) -> Path:
+        path = (directory or tmp_path / "files") / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if content is not None else f"contents of {name}\n".encode())
+        return path
+
+    return make
+
+
+# ---- a real HTTP server ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """moto as a real HTTP server on 127.0.0.1, started once for the session."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def _post(url: str, body: bytes = b"", content_type: str = "application/json") -> None:
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": content_type})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
+@pytest.fixture
+def server(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A freshly reset moto server; boto3 in the test process talks to it too."""
+    _post(f"{moto_endpoint}/moto-api/reset")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    yield moto_endpoint
+    disable_iam(moto_endpoint)
+    _post(f"{moto_endpoint}/moto-api/reset")
+
+
+def enforce_iam(endpoint: str, initial_no_auth_action_count: int = 0) -> None:
+    """Switch moto's IAM enforcement on (after that many unauthenticated calls)."""
+    _post(f"{endpoint}/moto-api/reset-auth", str(initial_no_auth_action_count).encode(),
+          "text/plain")
+
+
+def disable_iam(endpoint: str) -> None:
+    """Switch enforcement off again: allow a practically endless number of free calls."""
+    _post(f"{endpoint}/moto-api/reset-auth", str(10**15).encode(), "text/plain")
+
+
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+RunCli = Callable[..., Result]
+
+
+@pytest.fixture
+def run_cli(server: str, tmp_path: Path) -> RunCli:
+    """Run ``python -m hatch_startifact ARGS`` in a subprocess against the moto server."""
+
+    def run(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None,
+            timeout: float = 120) -> Result:
+        full_env = {**os.environ, "AWS_ENDPOINT_URL": server, **(env or {})}
+        completed = subprocess.run(
+            [sys.executable, "-m", "hatch_startifact", *map(str, args)],
+            capture_output=True, text=True, env=full_env, cwd=cwd or tmp_path,
+            timeout=timeout, stdin=subprocess.DEVNULL, check=False,
+        )
+        return Result(completed.returncode, completed.stdout, completed.stderr)
+
+    return run
