@@ -10,7 +10,8 @@ from hatch_startifact.console import Console, StageConsole, format_size
 from hatch_startifact.errors import EXIT_OK, PartialFailureError, StartifactError, UsageError
 from hatch_startifact.names import split_metadata_pairs
 from hatch_startifact.organisation import RegionSetup
-from hatch_startifact.session import Session, regions_override
+from hatch_startifact.regions import check_region, parse_regions
+from hatch_startifact.session import Session
 from hatch_startifact.staging import StageReport, StageRequest
 
 
@@ -27,9 +28,10 @@ def run_setup(args: argparse.Namespace, console: Console) -> int:
     from hatch_startifact.organisation import build_config, read_existing, write_everywhere
 
     parameter = parameter_name(args.parameter)
-    with Session(parameter=parameter, regions=args.regions) as session:
-        candidates = regions_override(args.regions) or tuple(
-            r for r in (session.aws.default_region,) if r)
+    with Session(parameter=parameter) as session:
+        # Read any existing configuration from the regions named (those that are valid).
+        named = [r for r in parse_regions(args.regions or "")[0] if check_region(r) is None]
+        candidates = named or [r for r in (session.aws.default_region,) if r]
         existing = read_existing(session.aws, parameter, candidates)
         regions = args.regions
         bucket = args.bucket_parameter

@@ -36,12 +36,14 @@ if TYPE_CHECKING:
 
 def regions_override(explicit: str | Sequence[str] | None) -> tuple[str, ...] | None:
     """Regions from the caller, else ``STARTIFACT_REGIONS``, else ``None`` (use the config's)."""
-    value: str | Sequence[str] | None = explicit or os.environ.get(REGIONS_ENV) or None
+    value: str | Sequence[str] | None = explicit
+    if value is None:
+        value = os.environ.get(REGIONS_ENV) or None
     if value is None:
         return None
     regions, problems = parse_regions(value if isinstance(value, str) else list(value))
     if problems:
-        source = "--regions" if explicit else REGIONS_ENV
+        source = "--regions" if explicit is not None else REGIONS_ENV
         raise UsageError(f"{source}: {'; '.join(problems)}")
     return regions
 

@@ -1,0 +1,71 @@
+"""Sessions: tests (every supported Python found here), lint, typecheck, docs.
+
+Run ``python -m nox -s tests`` (the README's test command), or ``python -m nox -l`` to list.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = False
+# A machine with fewer Pythons tests those it has; CI here has them all through pyenv.
+nox.options.error_on_missing_interpreters = False
+
+
+def _expose_pyenv_pythons() -> None:
+    """Put every pyenv-installed CPython on PATH so nox finds python3.X without shims."""
+    versions = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    if not versions.is_dir():
+        return
+    found = [
+        str(p / "bin")
+        for minor in PYTHONS
+        for p in sorted(versions.glob(f"{minor}.*"))
+        if (p / "bin" / "python").exists()
+    ]
+    os.environ["PATH"] = os.pathsep.join([*found, os.environ.get("PATH", "")])
+
+
+_expose_pyenv_pythons()
+
+
+def _group(name: str) -> list[str]:
+    return list(nox.project.dependency_groups(PYPROJECT, name))
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """The test suite: unit tests and end-to-end tests against a moto server."""
+    session.install(".", *_group("test"))
+    session.run("pytest", *(session.posargs or ["-q"]))
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff: lint and formatting."""
+    session.install(*_group("lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python="3.11")
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package, the tests and this file."""
+    session.install("-e", ".", *_group("typecheck"))
+    session.run("mypy")
+
+
+@nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """Build the documentation with mkdocs --strict."""
+    session.install("-e", ".", *_group("docs"))
+    session.run(
+        "mkdocs", "build", "--strict", "--site-dir", str(Path(session.create_tmp()) / "site")
+    )
