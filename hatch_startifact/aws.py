@@ -105,12 +105,17 @@ def translate(error: Exception, *, region: str, action: str, resource: str) -> A
                 region=region,
                 resource=resource,
             )
-        return AwsError(f"{action} on {resource} failed in {region}: {code}: {message}",
-                        region=region, resource=resource)
+        return AwsError(
+            f"{action} on {resource} failed in {region}: {code}: {message}",
+            region=region,
+            resource=resource,
+        )
     if isinstance(error, NoCredentialsError):
         return AwsError(
             "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY", region=region, resource=resource
+            "AWS_SECRET_ACCESS_KEY",
+            region=region,
+            resource=resource,
         )
     return EndpointError(
         f"could not reach {region} ({type(error).__name__}): {error}",
@@ -191,8 +196,15 @@ class Region:
                     found[item["Key"]] = ObjectInfo(item["Size"], item["ETag"].strip('"'))
         return found
 
-    def put_object(self, bucket: str, key: str, body: bytes, *, etag: str | None = None,
-                   content_type: str = "application/json") -> bool:
+    def put_object(
+        self,
+        bucket: str,
+        key: str,
+        body: bytes,
+        *,
+        etag: str | None = None,
+        content_type: str = "application/json",
+    ) -> bool:
         """Write a small object conditionally: only if absent (``etag=None``) or unchanged.
 
         :returns: ``False`` when the condition did not hold (someone else wrote first).
@@ -200,16 +212,23 @@ class Region:
         condition = {"IfMatch": f'"{etag}"'} if etag else {"IfNoneMatch": "*"}
         try:
             with self._call("s3:PutObject", s3_arn(bucket, key)):
-                self._s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type,
-                                    ChecksumAlgorithm="SHA256", **condition)  # type: ignore[arg-type]
+                self._s3.put_object(
+                    Bucket=bucket,
+                    Key=key,
+                    Body=body,
+                    ContentType=content_type,
+                    ChecksumAlgorithm="SHA256",
+                    **condition,
+                )  # type: ignore[arg-type]
         except AwsError as error:
             if _is_precondition(error):
                 return False
             raise
         return True
 
-    def upload_artifact(self, bucket: str, key: str, artifact: Artifact,
-                        progress: ProgressCallback | None = None) -> bool:
+    def upload_artifact(
+        self, bucket: str, key: str, artifact: Artifact, progress: ProgressCallback | None = None
+    ) -> bool:
         """Upload a file unless the key exists, verified by S3 against our SHA-256.
 
         Small files are one ``PutObject`` carrying the whole file's SHA-256; large files are
@@ -222,15 +241,22 @@ class Region:
                 if artifact.multipart:
                     subscribers = [_Progress(progress)] if progress else []
                     self._transfer.upload(
-                        str(artifact.path), bucket, key,
-                        extra_args={"ChecksumAlgorithm": "SHA256",
-                                    "ContentType": "application/octet-stream"},
+                        str(artifact.path),
+                        bucket,
+                        key,
+                        extra_args={
+                            "ChecksumAlgorithm": "SHA256",
+                            "ContentType": "application/octet-stream",
+                        },
                         subscribers=subscribers,
                     ).result()
                 else:
                     with artifact.path.open("rb") as body:
                         self._s3.put_object(
-                            Bucket=bucket, Key=key, Body=body, IfNoneMatch="*",
+                            Bucket=bucket,
+                            Key=key,
+                            Body=body,
+                            IfNoneMatch="*",
                             ChecksumSHA256=artifact.sha256_base64,
                             ContentType="application/octet-stream",
                         )

@@ -22,14 +22,21 @@ Handler = Callable[[argparse.Namespace, "Console"], int]
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("common options")
-    group.add_argument("--regions", metavar="R1,R2",
-                       help="regions to use instead of the organisation's "
-                            "(default: $STARTIFACT_REGIONS, else the configuration's)")
-    group.add_argument("--parameter", metavar="NAME",
-                       help="organisation configuration parameter "
-                            "(default: $STARTIFACT_PARAMETER, else /startifact)")
-    group.add_argument("-v", "--verbose", action="store_true",
-                       help="show tracebacks and AWS calls on failure")
+    group.add_argument(
+        "--regions",
+        metavar="R1,R2",
+        help="regions to use instead of the organisation's "
+        "(default: $STARTIFACT_REGIONS, else the configuration's)",
+    )
+    group.add_argument(
+        "--parameter",
+        metavar="NAME",
+        help="organisation configuration parameter "
+        "(default: $STARTIFACT_PARAMETER, else /startifact)",
+    )
+    group.add_argument(
+        "-v", "--verbose", action="store_true", help="show tracebacks and AWS calls on failure"
+    )
     group.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     return common
 
@@ -38,39 +45,61 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="startifact",
         description="Stage build artifacts to S3 in several AWS regions, "
-                    "with versions recorded in SSM Parameter Store.",
+        "with versions recorded in SSM Parameter Store.",
         epilog="Exit codes: 0 success, 1 error, 2 usage error, "
-               "3 partial success (some regions failed; re-run to complete them).")
+        "3 partial success (some regions failed; re-run to complete them).",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     common = _common()
 
     setup = commands.add_parser(
-        "setup", parents=[common], help="write the organisation configuration to every region",
+        "setup",
+        parents=[common],
+        help="write the organisation configuration to every region",
         description="Write the organisation configuration to every region in parallel. "
-                    "Values not given are kept from the existing configuration; "
-                    "interactive sessions are prompted for what is missing.")
-    setup.add_argument("--bucket-parameter", metavar="NAME",
-                       help="SSM parameter holding each region's bucket name")
-    setup.add_argument("--key-prefix", metavar="PREFIX",
-                       help="prefix of every S3 key: '' or ending in '/' ('' clears it)")
-    setup.add_argument("--parameter-prefix", metavar="PREFIX",
-                       help="prefix of every version record: '' or like /staging ('' clears it)")
+        "Values not given are kept from the existing configuration; "
+        "interactive sessions are prompted for what is missing.",
+    )
+    setup.add_argument(
+        "--bucket-parameter", metavar="NAME", help="SSM parameter holding each region's bucket name"
+    )
+    setup.add_argument(
+        "--key-prefix",
+        metavar="PREFIX",
+        help="prefix of every S3 key: '' or ending in '/' ('' clears it)",
+    )
+    setup.add_argument(
+        "--parameter-prefix",
+        metavar="PREFIX",
+        help="prefix of every version record: '' or like /staging ('' clears it)",
+    )
     setup.add_argument("-y", "--yes", action="store_true", help="write without asking")
     setup.set_defaults(handler=_run_setup)
 
     stage = commands.add_parser(
-        "stage", parents=[common], help="stage files as a project version in every region",
+        "stage",
+        parents=[common],
+        help="stage files as a project version in every region",
         description="Stage files as PROJECT VERSION in every region, in parallel. "
-                    "Staged versions are immutable: identical files are 'already staged', "
-                    "different bytes are refused.")
+        "Staged versions are immutable: identical files are 'already staged', "
+        "different bytes are refused.",
+    )
     stage.add_argument("project", metavar="PROJECT", help="project name (normalised as PEP 503)")
     stage.add_argument("version", metavar="VERSION", help="version (normalised as PEP 440)")
     stage.add_argument("paths", metavar="PATH", nargs="+", help="files to stage")
-    stage.add_argument("--metadata", metavar="KEY=VALUE", action="append", default=[],
-                       help="metadata for every file (repeatable)")
-    stage.add_argument("--dry-run", action="store_true",
-                       help="check and report what would be staged; write nothing")
+    stage.add_argument(
+        "--metadata",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="metadata for every file (repeatable)",
+    )
+    stage.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check and report what would be staged; write nothing",
+    )
     stage.add_argument("--json", action="store_true", help="print the result as JSON")
     stage.set_defaults(handler=_run_stage)
     return parser
@@ -94,8 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hatch_startifact.console import Console
     from hatch_startifact.errors import EXIT_ERROR, StartifactError
 
-    console = Console(quiet=args.quiet, json_mode=getattr(args, "json", False),
-                      verbose=args.verbose)
+    console = Console(
+        quiet=args.quiet, json_mode=getattr(args, "json", False), verbose=args.verbose
+    )
     handler: Handler = args.handler
     try:
         return handler(args, console)
@@ -106,8 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.error("interrupted: re-run the same command to complete what was started")
         return 130
     except Exception as error:  # a bug: still one line, the traceback only with --verbose
-        _report(console, f"unexpected {type(error).__name__}: {error} "
-                         "(re-run with --verbose and report it)")
+        _report(
+            console,
+            f"unexpected {type(error).__name__}: {error} (re-run with --verbose and report it)",
+        )
         return EXIT_ERROR
 
 

@@ -40,8 +40,13 @@ def run_setup(args: argparse.Namespace, console: Console) -> int:
                 regions = _ask("Regions (comma-separated, e.g. us-east-1,eu-west-2): ")
             if bucket is None and not (existing and existing.get("bucket_name_param")):
                 bucket = _ask("Bucket name parameter (e.g. /buckets/staging): ")
-        config = build_config(existing, regions=regions, bucket_parameter=bucket,
-                              key_prefix=args.key_prefix, parameter_prefix=args.parameter_prefix)
+        config = build_config(
+            existing,
+            regions=regions,
+            bucket_parameter=bucket,
+            key_prefix=args.key_prefix,
+            parameter_prefix=args.parameter_prefix,
+        )
         console.line(f"Organisation configuration {parameter}:")
         console.line(f"  regions:               {', '.join(config.regions)}")
         console.line(f"  bucket name parameter: {config.bucket_name_param}")
@@ -74,8 +79,10 @@ def _report_setup(console: Console, parameter: str, results: list[RegionSetup]) 
         console.line(f"Wrote {parameter} to {len(results)} region(s).")
         return EXIT_OK
     reasons = "; ".join(f"{r.region}: {r.error}" for r in failed)
-    message = (f"could not write {parameter} to {len(failed)} of {len(results)} region(s) "
-               f"({reasons}); fix the cause and re-run `startifact setup`")
+    message = (
+        f"could not write {parameter} to {len(failed)} of {len(results)} region(s) "
+        f"({reasons}); fix the cause and re-run `startifact setup`"
+    )
     if len(failed) == len(results):
         raise StartifactError(message)
     raise PartialFailureError(message, [r.region for r in failed])
@@ -83,8 +90,9 @@ def _report_setup(console: Console, parameter: str, results: list[RegionSetup]) 
 
 def run_stage(args: argparse.Namespace, console: Console) -> int:
     metadata, problems = split_metadata_pairs(args.metadata)
-    request = StageRequest.create(args.project, args.version, args.paths, metadata,
-                                  args.dry_run, problems)
+    request = StageRequest.create(
+        args.project, args.version, args.paths, metadata, args.dry_run, problems
+    )
     listener = StageConsole(console)
     with Session(regions=args.regions, parameter=args.parameter) as session:
         try:
@@ -108,17 +116,23 @@ def summarise(console: Console, report: StageReport) -> None:
     what = f"{report.project} {report.version}"
     if report.dry_run:
         size = sum(f.size for f in files if f.status.value == "would stage")
-        console.line(f"Dry run for {what} in {len(ok)} region(s): {done or 'nothing'} "
-                     f"({format_size(size)} to upload); nothing was written.")
+        console.line(
+            f"Dry run for {what} in {len(ok)} region(s): {done or 'nothing'} "
+            f"({format_size(size)} to upload); nothing was written."
+        )
     elif ok:
         latest = sorted({r.latest for r in ok if r.latest})
-        console.line(f"Staged {what} in {len(ok)} of {len(report.regions)} region(s): "
-                     f"{done}; latest version: {', '.join(latest) or 'unchanged'}.")
+        console.line(
+            f"Staged {what} in {len(ok)} of {len(report.regions)} region(s): "
+            f"{done}; latest version: {', '.join(latest) or 'unchanged'}."
+        )
     failed = [r for r in report.regions if r.error]
     if failed:
         reasons = "; ".join(f"{r.region}: {r.error}" for r in failed)
-        console.error(f"{len(failed)} of {len(report.regions)} region(s) failed ({reasons}); "
-                      "fix the cause and re-run the same command to complete them")
+        console.error(
+            f"{len(failed)} of {len(report.regions)} region(s) failed ({reasons}); "
+            "fix the cause and re-run the same command to complete them"
+        )
 
 
 def stage_json(report: StageReport) -> dict[str, Any]:
@@ -133,8 +147,15 @@ def stage_json(report: StageReport) -> dict[str, Any]:
                 "ok": r.error is None,
                 "error": r.error,
                 "latest": r.latest,
-                "files": [{"filename": f.filename, "status": f.status.value, "size": f.size,
-                           **({"detail": f.detail} if f.detail else {})} for f in r.files],
+                "files": [
+                    {
+                        "filename": f.filename,
+                        "status": f.status.value,
+                        "size": f.size,
+                        **({"detail": f.detail} if f.detail else {}),
+                    }
+                    for f in r.files
+                ],
             }
             for r in report.regions
         ],

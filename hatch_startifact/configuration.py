@@ -58,11 +58,11 @@ def check_parameter_name(name: object) -> str | None:
     """Return the problem with an SSM parameter name, or ``None``."""
     if not isinstance(name, str) or not name:
         return "must be a non-empty string naming an SSM parameter (e.g. /buckets/staging)"
-    if not _PARAMETER_NAME.match(name):
+    if not _PARAMETER_NAME.fullmatch(name):
         return f"{name!r} is not a valid SSM parameter name (letters, digits, _ . - /)"
     if "/" in name and not name.startswith("/"):
         return f"{name!r} is not a valid SSM parameter name: a path must start with '/'"
-    if "//" in name or (name != "/" and name.endswith("/")):
+    if "//" in name or name.endswith("/"):
         return f"{name!r} is not a valid SSM parameter name: empty path segment"
     if name.lstrip("/").lower().startswith(("aws", "ssm")):
         return f"{name!r} is not a valid SSM parameter name: names may not start with aws or ssm"
@@ -73,7 +73,7 @@ def check_key_prefix(prefix: object) -> str | None:
     """Return the problem with an S3 key prefix (``""`` or ending in ``/``), or ``None``."""
     if not isinstance(prefix, str):
         return f"must be a string, not {type(prefix).__name__}"
-    if not _KEY_PREFIX.match(prefix) or any(p in {".", ".."} for p in prefix.split("/")):
+    if not _KEY_PREFIX.fullmatch(prefix) or any(p in {".", ".."} for p in prefix.split("/")):
         return f"{prefix!r} must be empty or path segments each ending in '/' (e.g. staging/)"
     return None
 

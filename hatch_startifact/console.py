@@ -18,18 +18,28 @@ from hatch_startifact.staging import Listener, StageRequest
 
 
 def format_size(size: float) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+    """Bytes in decimal units, as pip and twine print them (``1.5 MB``)."""
+    if size < 1000:
+        return f"{size:.0f} B"
+    for unit in ("kB", "MB", "GB"):
         size /= 1000
-    raise AssertionError("unreachable")
+        if round(size, 1) < 1000 or unit == "GB":
+            break
+    return f"{size:.1f} {unit}"
 
 
 class Console:
     """Where every user-visible line goes."""
 
-    def __init__(self, *, quiet: bool = False, json_mode: bool = False, verbose: bool = False,
-                 out: TextIO | None = None, err: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        quiet: bool = False,
+        json_mode: bool = False,
+        verbose: bool = False,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+    ) -> None:
         self.quiet = quiet
         self.json_mode = json_mode
         self.verbose = verbose

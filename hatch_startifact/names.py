@@ -7,6 +7,7 @@ a sentence saying what is wrong, so callers can collect every problem before rai
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 
 from packaging.utils import canonicalize_name
@@ -34,7 +35,7 @@ Checked = tuple[str | None, str | None]
 
 def check_project(name: str) -> Checked:
     """Normalise a project name as PEP 503 does (``My_Lib.X`` becomes ``my-lib-x``)."""
-    if not _PROJECT.match(name):
+    if not _PROJECT.fullmatch(name):
         return None, (
             f"invalid project name {name!r}: use letters, digits, '.', '_' and '-', "
             "starting and ending with a letter or digit (PEP 508)"
@@ -55,7 +56,7 @@ def check_version(version: str) -> Checked:
 def check_filename(name: str) -> Checked:
     """Accept a file's base name when it is safe as an S3 key part and a local file name."""
     problem = None
-    if name in {"", ".", ".."} or not _FILENAME.match(name):
+    if name in {"", ".", ".."} or not _FILENAME.fullmatch(name):
         problem = (
             f"invalid file name {name!r}: use letters, digits and . _ + - = ~ , @ ( ) ! "
             "(no separators, spaces or control characters)"
@@ -69,7 +70,7 @@ def check_filename(name: str) -> Checked:
 
 def check_metadata_item(key: str, value: str) -> str | None:
     """Return the problem with one user metadata item, or ``None`` when it is fine."""
-    if not _METADATA_KEY.match(key):
+    if not _METADATA_KEY.fullmatch(key):
         return (
             f"invalid metadata key {key!r}: use up to 128 letters, digits, '.', '_' and '-', "
             "starting with a letter or digit"
@@ -84,7 +85,7 @@ def check_metadata_item(key: str, value: str) -> str | None:
         return f"metadata value of {key!r} must be a string, not {type(value).__name__}"
     if len(value) > MAX_METADATA_VALUE:
         return f"metadata value of {key!r} is longer than {MAX_METADATA_VALUE} characters"
-    if any(ord(c) < 32 and c not in "\t" for c in value):
+    if any(unicodedata.category(c) == "Cc" and c != "\t" for c in value):
         return f"metadata value of {key!r} contains control characters"
     return None
 

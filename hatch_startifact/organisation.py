@@ -55,9 +55,14 @@ def read_existing(aws: Aws, parameter: str, regions: Sequence[str]) -> dict[str,
     return None
 
 
-def build_config(existing: Mapping[str, Any] | None, *, regions: str | None,
-                 bucket_parameter: str | None, key_prefix: str | None,
-                 parameter_prefix: str | None) -> OrganisationConfig:
+def build_config(
+    existing: Mapping[str, Any] | None,
+    *,
+    regions: str | None,
+    bucket_parameter: str | None,
+    key_prefix: str | None,
+    parameter_prefix: str | None,
+) -> OrganisationConfig:
     """The configuration to write: flags over existing values, every problem reported at once.
 
     ``None`` means "keep the existing value" (or the default); ``""`` clears a prefix.
@@ -66,8 +71,9 @@ def build_config(existing: Mapping[str, Any] | None, *, regions: str | None,
     chosen_regions = regions if regions is not None else base.get("regions")
     bucket = bucket_parameter if bucket_parameter is not None else base.get("bucket_name_param")
     keys = key_prefix if key_prefix is not None else base.get("bucket_key_prefix", "")
-    names = parameter_prefix if parameter_prefix is not None else base.get(
-        "parameter_name_prefix", "")
+    names = (
+        parameter_prefix if parameter_prefix is not None else base.get("parameter_name_prefix", "")
+    )
     problems: list[str] = []
     parsed: tuple[str, ...] = ()
     if chosen_regions is None:
@@ -85,9 +91,11 @@ def build_config(existing: Mapping[str, Any] | None, *, regions: str | None,
         problems.append(f"--parameter-prefix: {problem}")
     if problems:
         raise UsageError("; ".join(problems))
-    extra = {k: v for k, v in base.items()
-             if k not in {"regions", "bucket_name_param", "bucket_key_prefix",
-                          "parameter_name_prefix"}}
+    extra = {
+        k: v
+        for k, v in base.items()
+        if k not in {"regions", "bucket_name_param", "bucket_key_prefix", "parameter_name_prefix"}
+    }
     return OrganisationConfig(str(bucket), parsed, str(keys), str(names), extra)
 
 
@@ -97,11 +105,15 @@ def _check_bucket(aws: Aws, region: str, bucket_parameter: str) -> list[str]:
     try:
         bucket = client.get_parameter(bucket_parameter)
         if bucket is None:
-            return [f"{region}: bucket name parameter {bucket_parameter} does not exist; "
-                    "create it before staging"]
+            return [
+                f"{region}: bucket name parameter {bucket_parameter} does not exist; "
+                "create it before staging"
+            ]
         if not client.bucket_exists(bucket):
-            return [f"{region}: bucket {bucket!r} (from {bucket_parameter}) does not exist; "
-                    "create it before staging"]
+            return [
+                f"{region}: bucket {bucket!r} (from {bucket_parameter}) does not exist; "
+                "create it before staging"
+            ]
     except AwsError as error:  # AccessDenied included: setup needs only the Configure grant
         return [f"could not verify the bucket in {region}: {error}"]
     return []
@@ -112,8 +124,9 @@ def write_region(aws: Aws, region: str, parameter: str, config: OrganisationConf
         aws.region(region).put_parameter(parameter, config.to_json())
     except AwsError as error:
         return RegionSetup(region, False, str(error))
-    return RegionSetup(region, True, warnings=tuple(_check_bucket(aws, region,
-                                                                  config.bucket_name_param)))
+    return RegionSetup(
+        region, True, warnings=tuple(_check_bucket(aws, region, config.bucket_name_param))
+    )
 
 
 def write_everywhere(aws: Aws, parameter: str, config: OrganisationConfig) -> list[RegionSetup]:

@@ -93,8 +93,13 @@ def planned(target: Target, found: Survey) -> list[FileResult]:
     return results
 
 
-def stage_file(region: Region, target: Target, found: Survey, artifact: Artifact,
-               progress: Callable[[int], None] | None) -> FileResult:
+def stage_file(
+    region: Region,
+    target: Target,
+    found: Survey,
+    artifact: Artifact,
+    progress: Callable[[int], None] | None,
+) -> FileResult:
     """Upload one file and its metadata document unless identical ones are there already."""
     layout, name = target.layout, artifact.filename
     key = layout.artifact_key(target.project, target.version, name)
@@ -105,8 +110,13 @@ def stage_file(region: Region, target: Target, found: Survey, artifact: Artifact
         else:  # someone else wrote it between our listing and our upload
             info = region.list_objects(found.bucket, key).get(key)
             if info is None or not same_object(artifact, info.size, info.etag):
-                return FileResult(region.name, name, Status.CONFLICT, artifact.size,
-                                  "staged concurrently with different bytes")
+                return FileResult(
+                    region.name,
+                    name,
+                    Status.CONFLICT,
+                    artifact.size,
+                    "staged concurrently with different bytes",
+                )
     meta_key = layout.metadata_key(target.project, target.version, name)
     if meta_key not in found.listing:
         # Absent-only write: the first stager's document stays, a re-run fills a gap.
@@ -127,9 +137,12 @@ def update_index(region: Region, bucket: str, layout: Layout, project: str) -> P
         if region.put_object(bucket, key, body, etag=current.etag if current else None):
             return index
         time.sleep(random.uniform(0, 0.05 * 2**attempt))  # another stager won: back off
-    raise AwsError(f"could not update the index {key} in {region.name}: {INDEX_ATTEMPTS} "
-                   "concurrent writers won in a row; re-run to complete", region=region.name,
-                   resource=key)
+    raise AwsError(
+        f"could not update the index {key} in {region.name}: {INDEX_ATTEMPTS} "
+        "concurrent writers won in a row; re-run to complete",
+        region=region.name,
+        resource=key,
+    )
 
 
 def record_latest(region: Region, bucket: str, layout: Layout, index: ProjectIndex) -> str:
@@ -150,22 +163,31 @@ def record_latest(region: Region, bucket: str, layout: Layout, index: ProjectInd
         if now == value:
             return value
         value = now
-    raise AwsError(f"the version record {name} in {region.name} kept changing under us; "
-                   "re-run to settle it", region=region.name, resource=name)
+    raise AwsError(
+        f"the version record {name} in {region.name} kept changing under us; re-run to settle it",
+        region=region.name,
+        resource=name,
+    )
 
 
-def stage_region(region: Region, target: Target, found: Survey, pool: Executor,
-                 progress: Callable[[str, int], None] | None = None,
-                 on_file: Callable[[FileResult], None] | None = None,
-                 ) -> tuple[list[FileResult], str | None]:
+def stage_region(
+    region: Region,
+    target: Target,
+    found: Survey,
+    pool: Executor,
+    progress: Callable[[str, int], None] | None = None,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> tuple[list[FileResult], str | None]:
     """Stage every file in one region, then the index, then (if all landed) the record."""
+
     def reporter(artifact: Artifact) -> Callable[[int], None] | None:
         if progress is None:
             return None
         return lambda transferred: progress(artifact.filename, transferred)
 
-    futures = [pool.submit(stage_file, region, target, found, a, reporter(a))
-               for a in target.artifacts]
+    futures = [
+        pool.submit(stage_file, region, target, found, a, reporter(a)) for a in target.artifacts
+    ]
     results = []
     for future in futures:
         result = future.result()

@@ -7,7 +7,7 @@ import random
 import re
 from collections.abc import Sequence
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}")
 
 
 @functools.cache
@@ -25,7 +25,7 @@ def known_regions() -> frozenset[str]:
 
 def check_region(name: str) -> str | None:
     """Return the problem with a region name, or ``None`` when it is a known region."""
-    if not _REGION.match(name):
+    if not _REGION.fullmatch(name):
         return f"{name!r} is not an AWS region name (e.g. us-east-1)"
     if name not in known_regions():
         import botocore
@@ -48,7 +48,9 @@ def parse_regions(value: object) -> tuple[tuple[str, ...], list[str]]:
     elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
         items = [v.strip() for v in value]
     else:
-        return (), [f"must be a comma-separated string of regions, not {type(value).__name__}"]
+        return (), [
+            f"must be a comma-separated string or a list of regions, not {type(value).__name__}"
+        ]
     if not items:
         return (), ["no regions given: name at least one region (e.g. us-east-1,eu-west-2)"]
     problems = [p for item in items if (p := check_region(item))]

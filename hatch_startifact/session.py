@@ -57,9 +57,14 @@ class Session:
     :param concurrency: how many uploads run at once across all regions.
     """
 
-    def __init__(self, *, regions: str | Sequence[str] | None = None,
-                 parameter: str | None = None, boto3_session: boto3.Session | None = None,
-                 concurrency: int = 8) -> None:
+    def __init__(
+        self,
+        *,
+        regions: str | Sequence[str] | None = None,
+        parameter: str | None = None,
+        boto3_session: boto3.Session | None = None,
+        concurrency: int = 8,
+    ) -> None:
         from hatch_startifact.aws import Aws
 
         self.parameter = parameter_name(parameter)
@@ -77,7 +82,8 @@ class Session:
                 default = self.aws.default_region
                 candidates = self._override or ((default,) if default else ())
                 self._organisation, _ = load_organisation(
-                    self.parameter, candidates, self.aws.read_parameter)
+                    self.parameter, candidates, self.aws.read_parameter
+                )
             return self._organisation
 
     @property
@@ -85,9 +91,16 @@ class Session:
         """The regions this session works in."""
         return self._override or self.organisation.regions
 
-    def stage(self, project: str, version: str, paths: Iterable[str | Path],
-              metadata: Mapping[str, str] | None = None, *, dry_run: bool = False,
-              listener: Listener | None = None) -> StageReport:
+    def stage(
+        self,
+        project: str,
+        version: str,
+        paths: Iterable[str | Path],
+        metadata: Mapping[str, str] | None = None,
+        *,
+        dry_run: bool = False,
+        listener: Listener | None = None,
+    ) -> StageReport:
         """Stage files as ``project`` ``version`` in every region; see :mod:`.staging`.
 
         :raises InvalidInputError: naming every invalid input; nothing was written.
@@ -98,13 +111,15 @@ class Session:
         request = StageRequest.create(project, version, paths, metadata, dry_run)
         return self.stage_request(request, listener=listener)
 
-    def stage_request(self, request: StageRequest, *,
-                      listener: Listener | None = None) -> StageReport:
+    def stage_request(
+        self, request: StageRequest, *, listener: Listener | None = None
+    ) -> StageReport:
         """Stage an already validated :class:`~.staging.StageRequest`."""
         from hatch_startifact.staging import stage
 
-        return stage(request, self.organisation, self.regions, self.aws, listener,
-                     self._concurrency)
+        return stage(
+            request, self.organisation, self.regions, self.aws, listener, self._concurrency
+        )
 
     def close(self) -> None:
         self.aws.close()
@@ -112,6 +127,10 @@ class Session:
     def __enter__(self) -> Session:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.close()

@@ -59,9 +59,15 @@ class StageRequest:
     dry_run: bool = False
 
     @classmethod
-    def create(cls, project: str, version: str, paths: Iterable[str | Path],
-               metadata: Mapping[str, str] | None = None, dry_run: bool = False,
-               problems: Iterable[str] = ()) -> StageRequest:
+    def create(
+        cls,
+        project: str,
+        version: str,
+        paths: Iterable[str | Path],
+        metadata: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+        problems: Iterable[str] = (),
+    ) -> StageRequest:
         """Validate everything, reporting every problem at once, then hash the files.
 
         :param problems: problems the caller already found (e.g. in its own options), to
@@ -144,23 +150,43 @@ def _reason(error: Exception) -> str:
     return f"unexpected {type(error).__name__}: {error}"
 
 
-def stage(request: StageRequest, organisation: OrganisationConfig, regions: Sequence[str],
-          aws: Aws, listener: Listener | None = None, concurrency: int = 8) -> StageReport:
+def stage(
+    request: StageRequest,
+    organisation: OrganisationConfig,
+    regions: Sequence[str],
+    aws: Aws,
+    listener: Listener | None = None,
+    concurrency: int = 8,
+) -> StageReport:
     """Stage ``request`` to ``regions``; see the module docstring for the order of things."""
     listener = listener or Listener()
     listener.begin(request, regions)
     layout = Layout.of(organisation)
-    surveyed = _in_parallel(regions, lambda r: survey(
-        aws.region(r), organisation.bucket_name_param, layout, request.project))
-    outcomes = {r: RegionOutcome(r, error=_reason(s)) for r, s in surveyed.items()
-                if isinstance(s, Exception)}
+    surveyed = _in_parallel(
+        regions,
+        lambda r: survey(aws.region(r), organisation.bucket_name_param, layout, request.project),
+    )
+    outcomes = {
+        r: RegionOutcome(r, error=_reason(s))
+        for r, s in surveyed.items()
+        if isinstance(s, Exception)
+    }
     for region, outcome in outcomes.items():
         listener.region_failed(region, outcome.error or "")
     good = {r: s for r, s in surveyed.items() if isinstance(s, Survey)}
     staged_at = utc_now()
-    target = Target(request.project, request.version, request.artifacts, {
-        a.filename: metadata_document(request.project, request.version, a, request.metadata,
-                                      staged_at) for a in request.artifacts}, layout)
+    target = Target(
+        request.project,
+        request.version,
+        request.artifacts,
+        {
+            a.filename: metadata_document(
+                request.project, request.version, a, request.metadata, staged_at
+            )
+            for a in request.artifacts
+        },
+        layout,
+    )
     _refuse_conflicts(request, target, good)
     if request.dry_run:
         for region, found in good.items():
@@ -184,19 +210,26 @@ def _refuse_conflicts(request: StageRequest, target: Target, good: Mapping[str, 
         )
 
 
-def _stage_surveyed(target: Target, good: Mapping[str, Survey], aws: Aws, listener: Listener,
-                    concurrency: int) -> dict[str, RegionOutcome]:
+def _stage_surveyed(
+    target: Target, good: Mapping[str, Survey], aws: Aws, listener: Listener, concurrency: int
+) -> dict[str, RegionOutcome]:
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="file") as pool:
 
         def work(region: str) -> RegionOutcome:
             files, latest = stage_region(
-                aws.region(region), target, good[region], pool,
+                aws.region(region),
+                target,
+                good[region],
+                pool,
                 progress=lambda name, n: listener.progress(region, name, n),
-                on_file=listener.file_done)
+                on_file=listener.file_done,
+            )
             clashing = [f.filename for f in files if f.status is Status.CONFLICT]
             if clashing:
-                reason = (f"{', '.join(clashing)} was staged concurrently with different bytes "
-                          "by another stager; the version record was not moved")
+                reason = (
+                    f"{', '.join(clashing)} was staged concurrently with different bytes "
+                    "by another stager; the version record was not moved"
+                )
                 listener.region_failed(region, reason)
                 return RegionOutcome(region, tuple(files), None, reason)
             return RegionOutcome(region, tuple(files), latest)

@@ -43,27 +43,38 @@ def mocked() -> Iterator[None]:
         yield
 
 
-def create_region(region: str, *, bucket: str | None = None, bucket_parameter: bool = True,
-                  create_bucket: bool = True) -> str:
+def create_region(
+    region: str,
+    *,
+    bucket: str | None = None,
+    bucket_parameter: bool = True,
+    create_bucket: bool = True,
+) -> str:
     """Create a region's bucket and bucket name parameter; returns the bucket name."""
     bucket = bucket or f"staging-{region}"
     if create_bucket:
         s3 = boto3.client("s3", region_name=region)
-        extra: Any = {} if region == "us-east-1" else {
-            "CreateBucketConfiguration": {"LocationConstraint": region}}
+        extra: Any = (
+            {}
+            if region == "us-east-1"
+            else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        )
         s3.create_bucket(Bucket=bucket, **extra)
     if bucket_parameter:
         boto3.client("ssm", region_name=region).put_parameter(
-            Name=BUCKET_PARAMETER, Value=bucket, Type="String", Overwrite=True)
+            Name=BUCKET_PARAMETER, Value=bucket, Type="String", Overwrite=True
+        )
     return bucket
 
 
-def write_configuration(document: dict[str, Any] | str, regions: Sequence[str] = REGIONS,
-                        parameter: str = "/startifact") -> None:
+def write_configuration(
+    document: dict[str, Any] | str, regions: Sequence[str] = REGIONS, parameter: str = "/startifact"
+) -> None:
     value = document if isinstance(document, str) else json.dumps(document)
     for region in regions:
         boto3.client("ssm", region_name=region).put_parameter(
-            Name=parameter, Value=value, Type="String", Overwrite=True)
+            Name=parameter, Value=value, Type="String", Overwrite=True
+        )
 
 
 @dataclass(frozen=True)
@@ -78,8 +89,7 @@ class Organisation:
         s3 = boto3.client("s3", region_name=region)
         bucket = self.buckets[region]
         listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
-        return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
-                for o in listed}
+        return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed}
 
     def latest(self, region: str, project: str) -> str | None:
         ssm = boto3.client("ssm", region_name=region)
@@ -97,16 +107,30 @@ MakeOrganisation = Callable[..., Organisation]
 def make_organisation() -> MakeOrganisation:
     """Factory: buckets, bucket name parameters and the configuration in each region."""
 
-    def make(regions: Sequence[str] = REGIONS, *, key_prefix: str = "",
-             parameter_prefix: str = "", without_bucket: Sequence[str] = (),
-             without_parameter: Sequence[str] = (), extra: dict[str, Any] | None = None,
-             ) -> Organisation:
-        buckets = {r: create_region(r, create_bucket=r not in without_bucket,
-                                    bucket_parameter=r not in without_parameter)
-                   for r in regions}
-        document = {"bucket_name_param": BUCKET_PARAMETER, "bucket_key_prefix": key_prefix,
-                    "parameter_name_prefix": parameter_prefix, "regions": ",".join(regions),
-                    **(extra or {})}
+    def make(
+        regions: Sequence[str] = REGIONS,
+        *,
+        key_prefix: str = "",
+        parameter_prefix: str = "",
+        without_bucket: Sequence[str] = (),
+        without_parameter: Sequence[str] = (),
+        extra: dict[str, Any] | None = None,
+    ) -> Organisation:
+        buckets = {
+            r: create_region(
+                r,
+                create_bucket=r not in without_bucket,
+                bucket_parameter=r not in without_parameter,
+            )
+            for r in regions
+        }
+        document = {
+            "bucket_name_param": BUCKET_PARAMETER,
+            "bucket_key_prefix": key_prefix,
+            "parameter_name_prefix": parameter_prefix,
+            "regions": ",".join(regions),
+            **(extra or {}),
+        }
         write_configuration(document, regions)
         return Organisation(tuple(regions), buckets, key_prefix, parameter_prefix)
 
@@ -140,8 +164,9 @@ def moto_endpoint() -> Iterator[str]:
 
 
 def _post(url: str, body: bytes = b"", content_type: str = "application/json") -> None:
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": content_type})
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": content_type}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         response.read()
 
@@ -158,8 +183,9 @@ def server(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
 
 def enforce_iam(endpoint: str, initial_no_auth_action_count: int = 0) -> None:
     """Switch moto's IAM enforcement on (after that many unauthenticated calls)."""
-    _post(f"{endpoint}/moto-api/reset-auth", str(initial_no_auth_action_count).encode(),
-          "text/plain")
+    _post(
+        f"{endpoint}/moto-api/reset-auth", str(initial_no_auth_action_count).encode(), "text/plain"
+    )
 
 
 def disable_iam(endpoint: str) -> None:
@@ -181,13 +207,22 @@ RunCli = Callable[..., Result]
 def run_cli(server: str, tmp_path: Path) -> RunCli:
     """Run ``python -m hatch_startifact ARGS`` in a subprocess against the moto server."""
 
-    def run(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None,
-            timeout: float = 120) -> Result:
+    def run(
+        *args: str | Path,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        timeout: float = 120,
+    ) -> Result:
         full_env = {**os.environ, "AWS_ENDPOINT_URL": server, **(env or {})}
         completed = subprocess.run(
             [sys.executable, "-m", "hatch_startifact", *map(str, args)],
-            capture_output=True, text=True, env=full_env, cwd=cwd or tmp_path,
-            timeout=timeout, stdin=subprocess.DEVNULL, check=False,
+            capture_output=True,
+            text=True,
+            env=full_env,
+            cwd=cwd or tmp_path,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
         return Result(completed.returncode, completed.stdout, completed.stderr)
 

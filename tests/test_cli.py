@@ -54,8 +54,16 @@ def test_setup_from_scratch_writes_the_configuration_to_every_region(run_cli: Ru
     for region in REGIONS:
         create_region(region)
 
-    result = run_cli("setup", "--regions", ",".join(REGIONS), "--bucket-parameter",
-                     BUCKET_PARAMETER, "--key-prefix", "artifacts/", "--yes")
+    result = run_cli(
+        "setup",
+        "--regions",
+        ",".join(REGIONS),
+        "--bucket-parameter",
+        BUCKET_PARAMETER,
+        "--key-prefix",
+        "artifacts/",
+        "--yes",
+    )
 
     assert result.returncode == 0, result.stderr
     for region in REGIONS:
@@ -72,51 +80,70 @@ def test_setup_from_scratch_writes_the_configuration_to_every_region(run_cli: Ru
 def test_setup_over_a_startifact_1_configuration_keeps_unknown_keys(run_cli: RunCli) -> None:
     for region in REGIONS:
         create_region(region)
-    old = {"bucket_name_param": BUCKET_PARAMETER, "bucket_key_prefix": "old/",
-           "parameter_name_prefix": "/old", "regions": ",".join(REGIONS),
-           "save_ok": "2022-01-01T00:00:00", "start_ok": "2022-01-01T00:00:00"}
+    old = {
+        "bucket_name_param": BUCKET_PARAMETER,
+        "bucket_key_prefix": "old/",
+        "parameter_name_prefix": "/old",
+        "regions": ",".join(REGIONS),
+        "save_ok": "2022-01-01T00:00:00",
+        "start_ok": "2022-01-01T00:00:00",
+    }
     write_configuration(old)
 
     result = run_cli("setup", "--key-prefix", "", "--parameter-prefix", "/new", "--yes")
 
     assert result.returncode == 0, result.stderr
     for region in REGIONS:
-        assert configuration(region) == {**old, "bucket_key_prefix": "",
-                                         "parameter_name_prefix": "/new"}
+        assert configuration(region) == {
+            **old,
+            "bucket_key_prefix": "",
+            "parameter_name_prefix": "/new",
+        }
 
 
 def test_setup_warns_but_writes_when_a_bucket_is_missing(run_cli: RunCli) -> None:
     create_region("us-east-1")
     create_region("eu-west-2", create_bucket=False)
 
-    result = run_cli("setup", "--regions", "us-east-1,eu-west-2", "--bucket-parameter",
-                     BUCKET_PARAMETER, "--yes")
+    result = run_cli(
+        "setup", "--regions", "us-east-1,eu-west-2", "--bucket-parameter", BUCKET_PARAMETER, "--yes"
+    )
 
     assert result.returncode == 0
     assert result.stderr == (
         "warning: eu-west-2: bucket 'staging-eu-west-2' (from /buckets/staging) does not "
-        "exist; create it before staging\n")
+        "exist; create it before staging\n"
+    )
     assert configuration("eu-west-2")["regions"] == "us-east-1,eu-west-2"
 
 
-def test_setup_refuses_to_write_without_confirmation_when_not_interactive(
-        run_cli: RunCli) -> None:
+def test_setup_refuses_to_write_without_confirmation_when_not_interactive(run_cli: RunCli) -> None:
     create_region("us-east-1")
 
     result = run_cli("setup", "--regions", "us-east-1", "--bucket-parameter", BUCKET_PARAMETER)
 
     assert result.returncode == 2
     assert one_error_line(result) == (
-        "error: not writing without confirmation: pass --yes to run non-interactively")
+        "error: not writing without confirmation: pass --yes to run non-interactively"
+    )
     ssm = boto3.client("ssm", region_name="us-east-1")
     with pytest.raises(ssm.exceptions.ParameterNotFound):
         ssm.get_parameter(Name="/startifact")
 
 
 def test_setup_reports_every_bad_flag_at_once(run_cli: RunCli) -> None:
-    result = run_cli("setup", "--regions", "us-east-1,eu-nowhere-1", "--bucket-parameter",
-                     "no spaces", "--key-prefix", "/abs", "--parameter-prefix", "/end/",
-                     "--yes")
+    result = run_cli(
+        "setup",
+        "--regions",
+        "us-east-1,eu-nowhere-1",
+        "--bucket-parameter",
+        "no spaces",
+        "--key-prefix",
+        "/abs",
+        "--parameter-prefix",
+        "/end/",
+        "--yes",
+    )
 
     assert result.returncode == 2
     line = one_error_line(result)
@@ -130,7 +157,8 @@ def test_setup_reports_every_bad_flag_at_once(run_cli: RunCli) -> None:
 
 
 def test_stage_writes_the_exact_layout_of_the_design(
-        run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile) -> None:
+    run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile
+) -> None:
     org = make_organisation(key_prefix="artifacts/", parameter_prefix="/staging")
     wheel = make_file("my_lib-1.0.0-py3-none-any.whl", b"wheel bytes")
     sdist = make_file("my_lib-1.0.0.tar.gz", b"sdist bytes")
@@ -157,16 +185,19 @@ def test_stage_writes_the_exact_layout_of_the_design(
         assert document["metadata"] == {"commit": "abc123"}
         assert document["staged_at"].endswith("Z")
         index = json.loads(stored["artifacts/my-lib/index.json"])
-        assert index["versions"] == [{"version": "1.0.0", "files": [
-            "my_lib-1.0.0-py3-none-any.whl", "my_lib-1.0.0.tar.gz"]}]
+        assert index["versions"] == [
+            {"version": "1.0.0", "files": ["my_lib-1.0.0-py3-none-any.whl", "my_lib-1.0.0.tar.gz"]}
+        ]
         assert org.latest(region, "my-lib") == "1.0.0"
         assert f"staged          {region:<14}  my_lib-1.0.0.tar.gz (11 B)" in result.stdout
     assert result.stdout.splitlines()[-1] == (
-        "Staged my-lib 1.0.0 in 3 of 3 region(s): 6 staged; latest version: 1.0.0.")
+        "Staged my-lib 1.0.0 in 3 of 3 region(s): 6 staged; latest version: 1.0.0."
+    )
 
 
 def test_identical_restage_succeeds_and_says_already_staged(
-        run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile) -> None:
+    run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile
+) -> None:
     org = make_organisation()
     wheel = make_file("my_lib-1.0.0-py3-none-any.whl")
     assert run_cli("stage", "my-lib", "1.0.0", wheel).returncode == 0
@@ -180,7 +211,8 @@ def test_identical_restage_succeeds_and_says_already_staged(
 
 
 def test_different_bytes_are_refused_and_nothing_is_overwritten(
-        run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile) -> None:
+    run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile
+) -> None:
     org = make_organisation()
     assert run_cli("stage", "my-lib", "1.0.0", make_file("a.whl", b"first")).returncode == 0
     before = everything_stored(org)
@@ -192,12 +224,14 @@ def test_different_bytes_are_refused_and_nothing_is_overwritten(
     assert one_error_line(result) == (
         "error: refusing to stage my-lib 1.0.0: already staged with different bytes (a.whl in "
         "ap-south-1, eu-west-2, us-east-1); staged versions are immutable, so release a new "
-        "version")
+        "version"
+    )
     assert everything_stored(org) == before
 
 
 def test_latest_never_moves_backwards_or_to_a_prerelease(
-        run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile) -> None:
+    run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile
+) -> None:
     org = make_organisation()
     for version in ("2.0.0", "1.5.0", "3.0.0rc1", "2.0.1.dev1"):
         result = run_cli("stage", "my-lib", version, make_file(f"lib-{version}.tar.gz"))
@@ -207,11 +241,17 @@ def test_latest_never_moves_backwards_or_to_a_prerelease(
     assert all(org.latest(r, "my-lib") == "2.0.1" for r in REGIONS)
     index = json.loads(org.keys("us-east-1")["my-lib/index.json"])
     assert [v["version"] for v in index["versions"]] == [
-        "3.0.0rc1", "2.0.1", "2.0.1.dev1", "2.0.0", "1.5.0"]
+        "3.0.0rc1",
+        "2.0.1",
+        "2.0.1.dev1",
+        "2.0.0",
+        "1.5.0",
+    ]
 
 
 def test_a_region_without_its_bucket_fails_alone_and_a_rerun_repairs_it(
-        run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile) -> None:
+    run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile
+) -> None:
     org = make_organisation(without_bucket=["eu-west-2"])
     wheel = make_file("a-1.0-py3-none-any.whl")
 
@@ -221,7 +261,8 @@ def test_a_region_without_its_bucket_fails_alone_and_a_rerun_repairs_it(
     assert one_error_line(result) == (
         "error: 1 of 3 region(s) failed (eu-west-2: bucket 'staging-eu-west-2' does not exist "
         "in eu-west-2: check the bucket name parameter); fix the cause and re-run the same "
-        "command to complete them")
+        "command to complete them"
+    )
     assert org.latest("us-east-1", "a") == "1.0"
     assert org.latest("eu-west-2", "a") is None
 
@@ -235,16 +276,30 @@ def test_a_region_without_its_bucket_fails_alone_and_a_rerun_repairs_it(
 
 
 def test_concurrent_stagers_of_one_version_both_land_in_every_index(
-        server: str, make_organisation: MakeOrganisation, make_file: MakeFile) -> None:
+    server: str, make_organisation: MakeOrganisation, make_file: MakeFile
+) -> None:
     org = make_organisation()
     names = [f"lib-1.0-cp3{n}-none-any.whl" for n in range(10, 14)]
     env = {"AWS_ENDPOINT_URL": server}
     import os
 
     processes = [
-        subprocess.Popen([sys.executable, "-m", "hatch_startifact", "stage", "lib", "1.0",
-                          str(make_file(name)), "-q"], env={**os.environ, **env},
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hatch_startifact",
+                "stage",
+                "lib",
+                "1.0",
+                str(make_file(name)),
+                "-q",
+            ],
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for name in names
     ]
     outputs = [p.communicate(timeout=120) for p in processes]
@@ -257,19 +312,22 @@ def test_concurrent_stagers_of_one_version_both_land_in_every_index(
 
 
 def test_dry_run_writes_nothing_and_says_what_would_happen(
-        run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile) -> None:
+    run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile
+) -> None:
     org = make_organisation()
 
     result = run_cli("stage", "a", "1.0", make_file("a.whl", b"12345"), "--dry-run")
 
     assert result.returncode == 0
     assert result.stdout.splitlines()[-1] == (
-        "Dry run for a 1.0 in 3 region(s): 3 would stage (15 B to upload); nothing was written.")
+        "Dry run for a 1.0 in 3 region(s): 3 would stage (15 B to upload); nothing was written."
+    )
     assert all(org.keys(r) == {} for r in REGIONS)
 
 
 def test_json_output_describes_every_region_and_file(
-        run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile) -> None:
+    run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile
+) -> None:
     make_organisation(without_bucket=["ap-south-1"])
 
     result = run_cli("stage", "a", "1.0", make_file("a.whl", b"abc"), "--json")
@@ -278,15 +336,20 @@ def test_json_output_describes_every_region_and_file(
     document = json.loads(result.stdout)
     assert document["exit_code"] == 3
     by_region = {r["region"]: r for r in document["regions"]}
-    assert by_region["us-east-1"] == {"region": "us-east-1", "ok": True, "error": None,
-                                      "latest": "1.0", "files": [
-                                          {"filename": "a.whl", "status": "staged", "size": 3}]}
+    assert by_region["us-east-1"] == {
+        "region": "us-east-1",
+        "ok": True,
+        "error": None,
+        "latest": "1.0",
+        "files": [{"filename": "a.whl", "status": "staged", "size": 3}],
+    }
     assert by_region["ap-south-1"]["ok"] is False
     assert "bucket 'staging-ap-south-1' does not exist" in by_region["ap-south-1"]["error"]
 
 
 def test_quiet_prints_nothing_on_success(
-        run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile) -> None:
+    run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile
+) -> None:
     make_organisation()
 
     result = run_cli("stage", "a", "1.0", make_file("a.whl"), "--quiet")
@@ -295,7 +358,8 @@ def test_quiet_prints_nothing_on_success(
 
 
 def test_a_large_file_is_staged_in_parts_and_recognised_on_restage(
-        run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile) -> None:
+    run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile
+) -> None:
     org = make_organisation(regions=["us-east-1"])
     big = make_file("big.whl", bytes(range(256)) * (40 * 1024 + 7))  # ~10 MiB: two parts
 
@@ -313,48 +377,93 @@ def test_a_large_file_is_staged_in_parts_and_recognised_on_restage(
 
 
 BAD_INPUTS = [
-    pytest.param(["stage", "a", "not-a-version", "{wheel}"], 1,
-                 "error: invalid version 'not-a-version': it is not a PEP 440 version "
-                 "(e.g. 1.2.3, 2.0rc1)", id="invalid-version"),
-    pytest.param(["stage", "a/b", "1.0", "{wheel}"], 1,
-                 "error: invalid project name 'a/b': use letters, digits, '.', '_' and '-', "
-                 "starting and ending with a letter or digit (PEP 508)", id="project-slash"),
-    pytest.param(["stage", "..", "1.0", "{wheel}"], 1,
-                 "error: invalid project name '..': use letters, digits, '.', '_' and '-', "
-                 "starting and ending with a letter or digit (PEP 508)", id="project-dotdot"),
-    pytest.param(["stage", "a", "1.0", "{wheel}", "--metadata", "sha256=x"], 1,
-                 "error: metadata key 'sha256' is reserved for hatch-startifact: choose another "
-                 "name (reserved: filename, metadata, project, sha256, size, staged_at, "
-                 "staged_by, version and keys starting with 'startifact')", id="reserved-key"),
-    pytest.param(["stage", "a", "1.0", "{wheel}", "--metadata", "novalue"], 1,
-                 "error: invalid metadata 'novalue': expected KEY=VALUE", id="metadata-syntax"),
-    pytest.param(["stage", "a", "1.0", "missing.whl"], 1,
-                 "error: file not found: missing.whl", id="missing-file"),
+    pytest.param(
+        ["stage", "a", "not-a-version", "{wheel}"],
+        1,
+        "error: invalid version 'not-a-version': it is not a PEP 440 version (e.g. 1.2.3, 2.0rc1)",
+        id="invalid-version",
+    ),
+    pytest.param(
+        ["stage", "a/b", "1.0", "{wheel}"],
+        1,
+        "error: invalid project name 'a/b': use letters, digits, '.', '_' and '-', "
+        "starting and ending with a letter or digit (PEP 508)",
+        id="project-slash",
+    ),
+    pytest.param(
+        ["stage", "..", "1.0", "{wheel}"],
+        1,
+        "error: invalid project name '..': use letters, digits, '.', '_' and '-', "
+        "starting and ending with a letter or digit (PEP 508)",
+        id="project-dotdot",
+    ),
+    pytest.param(
+        ["stage", "a", "1.0", "{wheel}", "--metadata", "sha256=x"],
+        1,
+        "error: metadata key 'sha256' is reserved for hatch-startifact: choose another "
+        "name (reserved: filename, metadata, project, sha256, size, staged_at, "
+        "staged_by, version and keys starting with 'startifact')",
+        id="reserved-key",
+    ),
+    pytest.param(
+        ["stage", "a", "1.0", "{wheel}", "--metadata", "novalue"],
+        1,
+        "error: invalid metadata 'novalue': expected KEY=VALUE",
+        id="metadata-syntax",
+    ),
+    pytest.param(
+        ["stage", "a", "1.0", "missing.whl"],
+        1,
+        "error: file not found: missing.whl",
+        id="missing-file",
+    ),
     pytest.param(["stage", "a", "1.0", "."], 1, "error: not a file: .", id="directory"),
-    pytest.param(["stage", "a", "1.0", "{wheel}", "--regions", ""], 2,
-                 "error: --regions: no regions given: name at least one region "
-                 "(e.g. us-east-1,eu-west-2)", id="empty-regions"),
-    pytest.param(["stage", "a", "1.0", "{wheel}", "--regions", "us-east-1,eu-nowhere-1"], 2,
-                 "error: --regions: 'eu-nowhere-1' is not a region known to botocore",
-                 id="unknown-region"),
-    pytest.param(["stage", "a", "1.0", "{wheel}", "--regions", "Mars"], 2,
-                 "error: --regions: 'Mars' is not an AWS region name (e.g. us-east-1)",
-                 id="malformed-region"),
-    pytest.param(["stage", "a", "1.0", "{wheel}", "--parameter", "bad name"], 2,
-                 "error: configuration parameter: 'bad name' is not a valid SSM parameter name "
-                 "(letters, digits, _ . - /)", id="bad-parameter-name"),
-    pytest.param(["stage", "a", "1.0", "{wheel}", "--parameter", "/nothing-here"], 1,
-                 "error: organisation configuration /nothing-here could not be read from any "
-                 "region (us-east-1: not found): run `startifact setup`, or check --parameter / "
-                 "STARTIFACT_PARAMETER and your credentials", id="no-configuration"),
+    pytest.param(
+        ["stage", "a", "1.0", "{wheel}", "--regions", ""],
+        2,
+        "error: --regions: no regions given: name at least one region (e.g. us-east-1,eu-west-2)",
+        id="empty-regions",
+    ),
+    pytest.param(
+        ["stage", "a", "1.0", "{wheel}", "--regions", "us-east-1,eu-nowhere-1"],
+        2,
+        "error: --regions: 'eu-nowhere-1' is not a region known to botocore",
+        id="unknown-region",
+    ),
+    pytest.param(
+        ["stage", "a", "1.0", "{wheel}", "--regions", "Mars"],
+        2,
+        "error: --regions: 'Mars' is not an AWS region name (e.g. us-east-1)",
+        id="malformed-region",
+    ),
+    pytest.param(
+        ["stage", "a", "1.0", "{wheel}", "--parameter", "bad name"],
+        2,
+        "error: configuration parameter: 'bad name' is not a valid SSM parameter name "
+        "(letters, digits, _ . - /)",
+        id="bad-parameter-name",
+    ),
+    pytest.param(
+        ["stage", "a", "1.0", "{wheel}", "--parameter", "/nothing-here"],
+        1,
+        "error: organisation configuration /nothing-here could not be read from any "
+        "region (us-east-1: not found): run `startifact setup`, or check --parameter / "
+        "STARTIFACT_PARAMETER and your credentials",
+        id="no-configuration",
+    ),
     pytest.param(["stage"], 2, "", id="usage"),
 ]
 
 
 @pytest.mark.parametrize(("args", "code", "message"), BAD_INPUTS)
 def test_bad_input_gives_one_clear_line_and_writes_nothing(
-        run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile,
-        args: list[str], code: int, message: str) -> None:
+    run_cli: RunCli,
+    make_organisation: MakeOrganisation,
+    make_file: MakeFile,
+    args: list[str],
+    code: int,
+    message: str,
+) -> None:
     org = make_organisation()
     wheel = make_file("a-1.0-py3-none-any.whl")
     workdir = wheel.parent
@@ -369,26 +478,42 @@ def test_bad_input_gives_one_clear_line_and_writes_nothing(
     assert all(org.keys(r) == {} for r in REGIONS)
 
 
-@pytest.mark.parametrize(("document", "message"), [
-    ("{not json", "error: organisation configuration /startifact in us-east-1 is not valid "
-                  "JSON (Expecting property name enclosed in double quotes: line 1 column 2 "
-                  "(char 1)): rewrite it with `startifact setup`"),
-    ('["a list"]', "error: organisation configuration /startifact in us-east-1 must be a JSON "
-                   "object, not list: rewrite it with `startifact setup`"),
-    ('{"regions": "", "bucket_key_prefix": "x"}',
-     "error: organisation configuration /startifact in us-east-1 is invalid: bucket_name_param: "
-     "missing; bucket_key_prefix: 'x' must be empty or path segments each ending in '/' (e.g. "
-     "staging/); regions: no regions given: name at least one region (e.g. us-east-1,eu-west-2)."
-     " Fix it with `startifact setup`"),
-])
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (
+            "{not json",
+            "error: organisation configuration /startifact in us-east-1 is not valid "
+            "JSON (Expecting property name enclosed in double quotes: line 1 column 2 "
+            "(char 1)): rewrite it with `startifact setup`",
+        ),
+        (
+            '["a list"]',
+            "error: organisation configuration /startifact in us-east-1 must be a JSON "
+            "object, not list: rewrite it with `startifact setup`",
+        ),
+        (
+            '{"regions": "", "bucket_key_prefix": "x"}',
+            "error: organisation configuration /startifact in us-east-1 is invalid: "
+            "bucket_name_param: missing; bucket_key_prefix: 'x' must be empty or path "
+            "segments each ending in '/' (e.g. staging/); regions: no regions given: name at "
+            "least one region (e.g. us-east-1,eu-west-2). Fix it with `startifact setup`",
+        ),
+    ],
+)
 def test_a_broken_organisation_configuration_is_reported_with_every_problem(
-        run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile,
-        document: str, message: str) -> None:
+    run_cli: RunCli,
+    make_organisation: MakeOrganisation,
+    make_file: MakeFile,
+    document: str,
+    message: str,
+) -> None:
     org = make_organisation()
     write_configuration(document, ["us-east-1"])
 
-    result = run_cli("stage", "a", "1.0", make_file("a.whl"), env={"AWS_DEFAULT_REGION":
-                                                                   "us-east-1"})
+    result = run_cli(
+        "stage", "a", "1.0", make_file("a.whl"), env={"AWS_DEFAULT_REGION": "us-east-1"}
+    )
 
     assert result.returncode == 1
     assert one_error_line(result) == message

@@ -27,12 +27,21 @@ def write_policy(org: Organisation) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:PutParameter"],
-             "Resource": "*"},
-            {"Effect": "Allow", "Action": "s3:ListBucket",
-             "Resource": [f"arn:aws:s3:::{b}" for b in buckets]},
-            {"Effect": "Allow", "Action": "s3:PutObject",
-             "Resource": [f"arn:aws:s3:::{b}/{prefix}*" for b in buckets]},
+            {
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter", "ssm:PutParameter"],
+                "Resource": "*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": [f"arn:aws:s3:::{b}" for b in buckets],
+            },
+            {
+                "Effect": "Allow",
+                "Action": "s3:PutObject",
+                "Resource": [f"arn:aws:s3:::{b}/{prefix}*" for b in buckets],
+            },
         ],
     }
 
@@ -42,8 +51,11 @@ def read_policy(org: Organisation) -> dict[str, Any]:
         "Version": "2012-10-17",
         "Statement": [
             {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "*"},
-            {"Effect": "Allow", "Action": "s3:GetObject",
-             "Resource": [f"arn:aws:s3:::{b}/{org.key_prefix}*" for b in org.buckets.values()]},
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": [f"arn:aws:s3:::{b}/{org.key_prefix}*" for b in org.buckets.values()],
+            },
         ],
     }
 
@@ -53,14 +65,16 @@ def user_with(policy: dict[str, Any], name: str) -> dict[str, str]:
     iam.create_user(UserName=name)
     iam.put_user_policy(UserName=name, PolicyName="grant", PolicyDocument=json.dumps(policy))
     key = iam.create_access_key(UserName=name)["AccessKey"]
-    return {"AWS_ACCESS_KEY_ID": key["AccessKeyId"],
-            "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+    return {
+        "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+    }
 
 
 @pytest.mark.e2e
 def test_the_write_grant_is_enough_to_stage_restage_and_move_latest(
-        run_cli: RunCli, server: str, make_organisation: MakeOrganisation,
-        make_file: MakeFile) -> None:
+    run_cli: RunCli, server: str, make_organisation: MakeOrganisation, make_file: MakeFile
+) -> None:
     org = make_organisation(key_prefix="artifacts/", parameter_prefix="/staging")
     stager = user_with(write_policy(org), "stager")
     big = make_file("lib-2.0.tar.gz", b"x" * (9 * 1024 * 1024))  # multipart too
@@ -79,8 +93,8 @@ def test_the_write_grant_is_enough_to_stage_restage_and_move_latest(
 
 @pytest.mark.e2e
 def test_a_reader_cannot_stage_and_is_told_which_permission_is_missing(
-        run_cli: RunCli, server: str, make_organisation: MakeOrganisation,
-        make_file: MakeFile) -> None:
+    run_cli: RunCli, server: str, make_organisation: MakeOrganisation, make_file: MakeFile
+) -> None:
     org = make_organisation(regions=["us-east-1"])
     reader = user_with(read_policy(org), "reader")
     enforce_iam(server)
@@ -91,11 +105,13 @@ def test_a_reader_cannot_stage_and_is_told_which_permission_is_missing(
     assert result.stderr == (
         "error: 1 of 1 region(s) failed (us-east-1: access denied in us-east-1: s3:ListBucket on "
         "arn:aws:s3:::staging-us-east-1 is not allowed (granted by AllowWrite)); fix the cause "
-        "and re-run the same command to complete them\n")
+        "and re-run the same command to complete them\n"
+    )
 
 
 def test_staging_calls_only_the_write_actions_on_the_allowed_parameters(
-        mocked: None, make_organisation: MakeOrganisation, make_file: MakeFile) -> None:
+    mocked: None, make_organisation: MakeOrganisation, make_file: MakeFile
+) -> None:
     make_organisation(parameter_prefix="/staging")
     calls: list[tuple[str, str, str]] = []
 
@@ -111,8 +127,11 @@ def test_staging_calls_only_the_write_actions_on_the_allowed_parameters(
             assert report.exit_code == 0
 
     ssm = {(op, name) for service, op, name in calls if service == "ssm"}
-    assert ssm == {("GetParameter", "/startifact"), ("GetParameter", "/buckets/staging"),
-                   ("PutParameter", "/staging/lib/latest")}
+    assert ssm == {
+        ("GetParameter", "/startifact"),
+        ("GetParameter", "/buckets/staging"),
+        ("PutParameter", "/staging/lib/latest"),
+    }
     s3 = {op for service, op, _ in calls if service == "s3"}
     assert s3 == {"ListObjectsV2", "PutObject"}
     assert {service for service, _, _ in calls} == {"ssm", "s3"}
