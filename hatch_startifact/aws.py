@@ -209,17 +209,26 @@ class Region:
 
         :returns: ``False`` when the condition did not hold (someone else wrote first).
         """
-        condition = {"IfMatch": f'"{etag}"'} if etag else {"IfNoneMatch": "*"}
         try:
             with self._call("s3:PutObject", s3_arn(bucket, key)):
-                self._s3.put_object(
-                    Bucket=bucket,
-                    Key=key,
-                    Body=body,
-                    ContentType=content_type,
-                    ChecksumAlgorithm="SHA256",
-                    **condition,
-                )  # type: ignore[arg-type]
+                if etag:
+                    self._s3.put_object(
+                        Bucket=bucket,
+                        Key=key,
+                        Body=body,
+                        IfMatch=f'"{etag}"',
+                        ContentType=content_type,
+                        ChecksumAlgorithm="SHA256",
+                    )
+                else:
+                    self._s3.put_object(
+                        Bucket=bucket,
+                        Key=key,
+                        Body=body,
+                        IfNoneMatch="*",
+                        ContentType=content_type,
+                        ChecksumAlgorithm="SHA256",
+                    )
         except AwsError as error:
             if _is_precondition(error):
                 return False

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from hatch_startifact.console import Console, StageConsole, format_size
+from hatch_startifact.console import Console, StageConsole, summarise
 from hatch_startifact.errors import EXIT_OK, PartialFailureError, StartifactError, UsageError
 from hatch_startifact.names import split_metadata_pairs
 from hatch_startifact.organisation import RegionSetup
@@ -101,38 +101,12 @@ def run_stage(args: argparse.Namespace, console: Console) -> int:
             listener.close()
     if console.json_mode:
         console.emit_json(stage_json(report))
-    summarise(console, report)
+    summary, error = summarise(report)
+    if summary:
+        console.line(summary)
+    if error:
+        console.error(error)
     return report.exit_code
-
-
-def summarise(console: Console, report: StageReport) -> None:
-    """The closing line(s): a summary, or an error naming every failed region and why."""
-    files = [f for r in report.regions for f in r.files]
-    counts: dict[str, int] = {}
-    for result in files:
-        counts[result.status.value] = counts.get(result.status.value, 0) + 1
-    done = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    ok = [r for r in report.regions if not r.error]
-    what = f"{report.project} {report.version}"
-    if report.dry_run:
-        size = sum(f.size for f in files if f.status.value == "would stage")
-        console.line(
-            f"Dry run for {what} in {len(ok)} region(s): {done or 'nothing'} "
-            f"({format_size(size)} to upload); nothing was written."
-        )
-    elif ok:
-        latest = sorted({r.latest for r in ok if r.latest})
-        console.line(
-            f"Staged {what} in {len(ok)} of {len(report.regions)} region(s): "
-            f"{done}; latest version: {', '.join(latest) or 'unchanged'}."
-        )
-    failed = [r for r in report.regions if r.error]
-    if failed:
-        reasons = "; ".join(f"{r.region}: {r.error}" for r in failed)
-        console.error(
-            f"{len(failed)} of {len(report.regions)} region(s) failed ({reasons}); "
-            "fix the cause and re-run the same command to complete them"
-        )
 
 
 def stage_json(report: StageReport) -> dict[str, Any]:

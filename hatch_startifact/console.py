@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from hatch_startifact.regional import FileResult, Status
-from hatch_startifact.staging import Listener, StageRequest
+from hatch_startifact.staging import Listener, StageReport, StageRequest
 
 
 def format_size(size: float) -> str:
@@ -142,3 +142,35 @@ def file_line(result: FileResult) -> str:
     size = f" ({format_size(result.size)})" if result.status is Status.STAGED else ""
     detail = f": {result.detail}" if result.detail else ""
     return f"{result.status.value:<14}  {result.region:<14}  {result.filename}{size}{detail}"
+
+
+def summarise(report: StageReport) -> tuple[str | None, str | None]:
+    """The closing summary line, and an error line naming every failed region and why."""
+    counts: dict[str, int] = {}
+    for result in (f for r in report.regions for f in r.files):
+        counts[result.status.value] = counts.get(result.status.value, 0) + 1
+    done = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    ok = [r for r in report.regions if not r.error]
+    what = f"{report.project} {report.version}"
+    summary = None
+    if report.dry_run:
+        size = sum(f.size for r in ok for f in r.files if f.status is Status.WOULD_STAGE)
+        summary = (
+            f"Dry run for {what} in {len(ok)} region(s): {done or 'nothing'} "
+            f"({format_size(size)} to upload); nothing was written."
+        )
+    elif ok:
+        latest = sorted({r.latest for r in ok if r.latest})
+        summary = (
+            f"Staged {what} in {len(ok)} of {len(report.regions)} region(s): "
+            f"{done}; latest version: {', '.join(latest) or 'unchanged'}."
+        )
+    failed = [r for r in report.regions if r.error]
+    error = None
+    if failed:
+        reasons = "; ".join(f"{r.region}: {r.error}" for r in failed)
+        error = (
+            f"{len(failed)} of {len(report.regions)} region(s) failed ({reasons}); "
+            "fix the cause and re-run the same command to complete them"
+        )
+    return summary, error
