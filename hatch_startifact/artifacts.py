@@ -73,8 +73,8 @@ def same_object(artifact: Artifact, size: int, etag: str) -> bool:
     return size == artifact.size and etag.strip('"') == artifact.etag
 
 
-def collect(paths: Iterable[str | Path]) -> list[Artifact]:
-    """Check and hash every path, reporting every problem at once."""
+def check_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
+    """The files to stage and every problem with them, without reading them yet."""
     problems: list[str] = []
     found: dict[str, Path] = {}
     for raw in paths:
@@ -91,6 +91,12 @@ def collect(paths: Iterable[str | Path]) -> list[Artifact]:
             found[path.name] = path
     if not found and not problems:
         problems.append("no files to stage")
+    return list(found.values()), problems
+
+
+def collect(paths: Iterable[str | Path]) -> list[Artifact]:
+    """Check and hash every path, reporting every problem at once."""
+    found, problems = check_paths(paths)
     if problems:
         raise InvalidInputError(problems)
-    return [Artifact.from_path(path) for path in found.values()]
+    return [Artifact.from_path(path) for path in found]

@@ -3,7 +3,7 @@
 Clients are built from a ``boto3.Session`` passed in (credentials, profiles and endpoints come
 from boto3's usual sources, ``AWS_ENDPOINT_URL`` included), one S3 and one SSM client per
 region, shared by every thread. Every botocore failure is translated here, and only here, into
-a :class:`~hatch_startifact.errors.AwsError` naming the region, the permission and the resource.
+a `hatch_startifact.errors.AwsError` naming the region, the permission and the resource.
 """
 
 from __future__ import annotations

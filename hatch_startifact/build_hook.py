@@ -1,6 +1,6 @@
 """``[tool.hatch.build.hooks.startifact]``: stage each artifact as ``hatch build`` finishes it.
 
-A thin adapter over :mod:`.project_stage`. Nothing heavy is imported until ``finalize`` runs,
+A thin adapter over `project_stage`. Nothing heavy is imported until ``finalize`` runs,
 so builds where the hook is disabled pay nothing for it. Editable builds are never staged.
 """
 

@@ -1,6 +1,6 @@
 """The ``startifact`` command line. Exit codes: 0 success, 1 error, 2 usage, 3 partial success.
 
-Only :mod:`argparse` is imported at start-up, so ``startifact --help`` stays fast; each command
+Only `argparse` is imported at start-up, so ``startifact --help`` stays fast; each command
 imports what it needs.
 """
 
@@ -35,7 +35,7 @@ def _common() -> argparse.ArgumentParser:
         "(default: $STARTIFACT_PARAMETER, else /startifact)",
     )
     group.add_argument(
-        "-v", "--verbose", action="store_true", help="show tracebacks and AWS calls on failure"
+        "-v", "--verbose", action="store_true", help="show a traceback with any error"
     )
     group.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     return common

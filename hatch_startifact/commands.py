@@ -1,4 +1,4 @@
-"""The commands behind :mod:`.cli`: turn parsed arguments into core calls and print results."""
+"""The commands behind `cli`: turn parsed arguments into core calls and print results."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from hatch_startifact.console import Console, StageConsole, summarise
 from hatch_startifact.errors import EXIT_OK, PartialFailureError, StartifactError, UsageError
 from hatch_startifact.names import split_metadata_pairs
-from hatch_startifact.organisation import RegionSetup
+from hatch_startifact.organisation import Existing, RegionSetup
 from hatch_startifact.regions import check_region, parse_regions
 from hatch_startifact.session import Session
 from hatch_startifact.staging import StageReport, StageRequest
@@ -32,7 +32,9 @@ def run_setup(args: argparse.Namespace, console: Console) -> int:
         # Read any existing configuration from the regions named (those that are valid).
         named = [r for r in parse_regions(args.regions or "")[0] if check_region(r) is None]
         candidates = named or [r for r in (session.aws.default_region,) if r]
-        existing = read_existing(session.aws, parameter, candidates)
+        found = read_existing(session.aws, parameter, candidates)
+        _check_existing(args, parameter, found, console)
+        existing = found.document
         regions = args.regions
         bucket = args.bucket_parameter
         if _interactive() and not args.yes:
@@ -55,6 +57,27 @@ def run_setup(args: argparse.Namespace, console: Console) -> int:
         _confirm(args, f"Write it to {len(config.regions)} region(s)? [y/N] ")
         results = write_everywhere(session.aws, parameter, config)
     return _report_setup(console, parameter, results)
+
+
+def _check_existing(
+    args: argparse.Namespace, parameter: str, found: Existing, console: Console
+) -> None:
+    """Refuse to overwrite a configuration that could not be read, unless told every value."""
+    if found.broken:
+        console.warn(f"{found.broken}; it will be replaced")
+    flags = (args.regions, args.bucket_parameter, args.key_prefix, args.parameter_prefix)
+    if found.document is None and found.unreadable:
+        reasons = "; ".join(found.unreadable)
+        if any(flag is None for flag in flags):
+            raise StartifactError(
+                f"could not read the existing configuration {parameter} ({reasons}); "
+                "rather than lose its values, setup stops: fix the cause, or give --regions, "
+                "--bucket-parameter, --key-prefix and --parameter-prefix"
+            )
+        console.warn(
+            f"could not read the existing configuration ({reasons}); "
+            "any keys it had beyond the four given will be lost"
+        )
 
 
 def _confirm(args: argparse.Namespace, question: str) -> None:

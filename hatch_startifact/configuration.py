@@ -2,7 +2,7 @@
 
 The configuration is a JSON object in an SSM ``String`` parameter (``/startifact`` by default,
 or ``STARTIFACT_PARAMETER``), identical in every region. This module never talks to AWS itself:
-:func:`load_organisation` is given a function that reads one parameter in one region.
+`load_organisation` is given a function that reads one parameter in one region.
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def load_organisation(
     configuration is invalid stops the search, because an administrator must fix it.
 
     :param read: ``read(region, name)`` returns the value, ``None`` when the parameter is
-        missing, or raises :class:`~hatch_startifact.errors.AwsError`.
+        missing, or raises `hatch_startifact.errors.AwsError`.
     :returns: the configuration and the region it came from.
     """
     if not candidates:

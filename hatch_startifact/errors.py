@@ -1,7 +1,7 @@
-"""The one exception hierarchy: every failure a user can meet is a :class:`StartifactError`.
+"""The one exception hierarchy: every failure a user can meet is a `StartifactError`.
 
 Each message is one line that says what is wrong, where, and what to do next. The command
-line prints it as ``error: <message>`` and exits with :attr:`StartifactError.exit_code`.
+line prints it as ``error: <message>`` and exits with `StartifactError.exit_code`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,11 @@ class UsageError(StartifactError):
 class InvalidInputError(StartifactError):
     """One or more inputs (names, versions, metadata, files) are invalid.
 
-    Every problem found is kept in :attr:`problems`, so a user fixes them all in one go.
+    Every problem found is kept in `problems`, so a user fixes them all in one go.
+    Like any usage error it exits with 2.
     """
+
+    exit_code = EXIT_USAGE
 
     def __init__(self, problems: Iterable[str]) -> None:
         self.problems = tuple(problems)

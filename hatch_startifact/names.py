@@ -99,7 +99,7 @@ def split_metadata_pairs(pairs: Iterable[str]) -> tuple[dict[str, str], list[str
     """Split ``KEY=VALUE`` strings (from ``--metadata`` or ``-o``) into a mapping.
 
     Returns the mapping and the syntax problems; the items themselves are checked by
-    :func:`check_metadata` with everything else.
+    `check_metadata` with everything else.
     """
     result: dict[str, str] = {}
     problems: list[str] = []

@@ -25,6 +25,15 @@ from hatch_startifact.regions import parse_regions, shuffled
 
 
 @dataclass(frozen=True)
+class Existing:
+    """What setup found of the current configuration."""
+
+    document: dict[str, Any] | None
+    unreadable: tuple[str, ...] = ()
+    broken: str | None = None
+
+
+@dataclass(frozen=True)
 class RegionSetup:
     """What happened in one region."""
 
@@ -34,25 +43,32 @@ class RegionSetup:
     warnings: tuple[str, ...] = ()
 
 
-def read_existing(aws: Aws, parameter: str, regions: Sequence[str]) -> dict[str, Any] | None:
+def read_existing(aws: Aws, parameter: str, regions: Sequence[str]) -> Existing:
     """The raw configuration document from the first region that has one, leniently.
 
-    Setup must be able to repair a broken configuration, so anything that is not a JSON
-    object is treated as absent; unreadable regions are passed over.
+    Setup must be able to repair a broken configuration, so a value that is not a JSON object
+    is reported in `Existing.broken` and treated as absent. Regions that cannot be read are
+    listed in `Existing.unreadable`, so the caller can refuse to overwrite blindly.
     """
+    unreadable: list[str] = []
     for region in shuffled(regions):
         try:
             text = aws.read_parameter(region, parameter)
-        except AwsError:
+        except AwsError as error:
+            unreadable.append(f"{region}: {error}")
             continue
         if text is None:
             continue
         try:
             document = json.loads(text)
         except ValueError:
-            return None
-        return document if isinstance(document, dict) else None
-    return None
+            return Existing(None, tuple(unreadable), f"{parameter} in {region} is not JSON")
+        if not isinstance(document, dict):
+            return Existing(
+                None, tuple(unreadable), f"{parameter} in {region} is not a JSON object"
+            )
+        return Existing(document, tuple(unreadable))
+    return Existing(None, tuple(unreadable))
 
 
 def build_config(

@@ -1,7 +1,7 @@
 """Staging a Hatch project's artifacts: the plain core behind the publisher and the build hook.
 
 The adapters pass plain values (root, name, version, build directory, option strings) and a
-:class:`Display` made of their app's ``display_*`` methods; nothing here sees a Hatch object.
+`Display` made of their app's ``display_*`` methods; nothing here sees a Hatch object.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class HatchProject:
 
 
 class DisplayListener(Listener):
-    """Reports each file and region through a :class:`Display`, with a bar on a terminal."""
+    """Reports each file and region through a `Display`, with a bar on a terminal."""
 
     def __init__(self, display: Display) -> None:
         self._display = display

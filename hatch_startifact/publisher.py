@@ -1,4 +1,4 @@
-"""``hatch publish -p startifact``: a thin adapter over :mod:`.project_stage`."""
+"""``hatch publish -p startifact``: a thin adapter over `project_stage`."""
 
 from __future__ import annotations
 

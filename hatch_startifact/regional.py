@@ -156,7 +156,12 @@ def record_latest(region: Region, bucket: str, layout: Layout, index: ProjectInd
     value = index.latest()
     for _ in range(RECORD_ATTEMPTS):
         if value is None:
-            break
+            raise AwsError(
+                f"{region.name} lists no complete version of {index.project} after "
+                "staging; re-run to complete it",
+                region=region.name,
+                resource=name,
+            )
         region.put_parameter(name, value)
         listing = region.list_objects(bucket, layout.project_prefix(index.project))
         now = ProjectIndex.from_listing(index.project, layout, listing).latest()

@@ -1,4 +1,4 @@
-"""The Python API: a :class:`Session` resolves the organisation once and stages through it.
+"""The Python API: a `Session` resolves the organisation once and stages through it.
 
 >>> from hatch_startifact.session import Session
 >>> with Session(regions="eu-west-2,us-east-1") as session:          # doctest: +SKIP
@@ -101,7 +101,7 @@ class Session:
         dry_run: bool = False,
         listener: Listener | None = None,
     ) -> StageReport:
-        """Stage files as ``project`` ``version`` in every region; see :mod:`.staging`.
+        """Stage files as ``project`` ``version`` in every region; see `staging`.
 
         :raises InvalidInputError: naming every invalid input; nothing was written.
         :raises ConflictError: a file is staged with different bytes; nothing was written.
@@ -114,7 +114,7 @@ class Session:
     def stage_request(
         self, request: StageRequest, *, listener: Listener | None = None
     ) -> StageReport:
-        """Stage an already validated :class:`~.staging.StageRequest`."""
+        """Stage an already validated `staging.StageRequest`."""
         from hatch_startifact.staging import stage
 
         return stage(

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from hatch_startifact import artifacts as artifacts_module
-from hatch_startifact.artifacts import Artifact
+from hatch_startifact.artifacts import Artifact, check_paths
 from hatch_startifact.aws import Aws
 from hatch_startifact.configuration import OrganisationConfig
 from hatch_startifact.errors import (
@@ -78,15 +77,14 @@ class StageRequest:
         version_name, version_problem = check_version(version)
         problems = [*problems, *(p for p in (project_problem, version_problem) if p)]
         problems.extend(check_metadata(metadata))
-        try:
-            found = artifacts_module.collect(paths)
-        except InvalidInputError as error:
-            problems.extend(error.problems)
+        found, path_problems = check_paths(paths)
+        problems.extend(path_problems)
         if problems:
             raise InvalidInputError(problems)
         assert project_name is not None
         assert version_name is not None
-        return cls(project_name, version_name, tuple(found), metadata, dry_run)
+        hashed = tuple(Artifact.from_path(path) for path in found)  # only once all is valid
+        return cls(project_name, version_name, hashed, metadata, dry_run)
 
 
 @dataclass(frozen=True)
@@ -191,6 +189,8 @@ def stage(
     if request.dry_run:
         for region, found in good.items():
             outcomes[region] = RegionOutcome(region, tuple(planned(target, found)))
+            for result in outcomes[region].files:
+                listener.file_done(result)
     else:
         outcomes.update(_stage_surveyed(target, good, aws, listener, concurrency))
     ordered = tuple(outcomes[r] for r in regions)

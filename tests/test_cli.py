@@ -379,27 +379,27 @@ def test_a_large_file_is_staged_in_parts_and_recognised_on_restage(
 BAD_INPUTS = [
     pytest.param(
         ["stage", "a", "not-a-version", "{wheel}"],
-        1,
+        2,
         "error: invalid version 'not-a-version': it is not a PEP 440 version (e.g. 1.2.3, 2.0rc1)",
         id="invalid-version",
     ),
     pytest.param(
         ["stage", "a/b", "1.0", "{wheel}"],
-        1,
+        2,
         "error: invalid project name 'a/b': use letters, digits, '.', '_' and '-', "
         "starting and ending with a letter or digit (PEP 508)",
         id="project-slash",
     ),
     pytest.param(
         ["stage", "..", "1.0", "{wheel}"],
-        1,
+        2,
         "error: invalid project name '..': use letters, digits, '.', '_' and '-', "
         "starting and ending with a letter or digit (PEP 508)",
         id="project-dotdot",
     ),
     pytest.param(
         ["stage", "a", "1.0", "{wheel}", "--metadata", "sha256=x"],
-        1,
+        2,
         "error: metadata key 'sha256' is reserved for hatch-startifact: choose another "
         "name (reserved: filename, metadata, project, sha256, size, staged_at, "
         "staged_by, version and keys starting with 'startifact')",
@@ -407,17 +407,17 @@ BAD_INPUTS = [
     ),
     pytest.param(
         ["stage", "a", "1.0", "{wheel}", "--metadata", "novalue"],
-        1,
+        2,
         "error: invalid metadata 'novalue': expected KEY=VALUE",
         id="metadata-syntax",
     ),
     pytest.param(
         ["stage", "a", "1.0", "missing.whl"],
-        1,
+        2,
         "error: file not found: missing.whl",
         id="missing-file",
     ),
-    pytest.param(["stage", "a", "1.0", "."], 1, "error: not a file: .", id="directory"),
+    pytest.param(["stage", "a", "1.0", "."], 2, "error: not a file: .", id="directory"),
     pytest.param(
         ["stage", "a", "1.0", "{wheel}", "--regions", ""],
         2,
