@@ -227,3 +227,95 @@ def run_cli(server: str, tmp_path: Path) -> RunCli:
         return Result(completed.returncode, completed.stdout, completed.stderr)
 
     return run
+
+
+# ---- real Hatch projects -----------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def plugin_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout built once as a wheel, for projects to require by ``file://`` URL."""
+    out = tmp_path_factory.mktemp("plugin-wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+    )
+    (wheel,) = out.glob("hatch_startifact-*.whl")
+    return wheel
+
+
+MakeProject = Callable[..., Path]
+
+
+@pytest.fixture
+def make_project(tmp_path: Path, plugin_wheel: Path) -> MakeProject:
+    """Factory: a throwaway Hatch project that requires the plugin by file:// URL."""
+
+    def make(
+        name: str = "Demo_Lib", version: str = "1.2.0", extra: str = "", directory: str = "project"
+    ) -> Path:
+        root = tmp_path / directory
+        package = root / "src" / "demo_lib"
+        package.mkdir(parents=True, exist_ok=True)
+        (package / "__init__.py").write_text(f'__version__ = "{version}"\n')
+        (root / "pyproject.toml").write_text(
+            "[build-system]\n"
+            f'requires = ["hatchling", "hatch-startifact @ {plugin_wheel.as_uri()}"]\n'
+            'build-backend = "hatchling.build"\n\n'
+            f'[project]\nname = "{name}"\nversion = "{version}"\n\n'
+            '[tool.hatch.build.targets.wheel]\npackages = ["src/demo_lib"]\n\n' + extra
+        )
+        return root
+
+    return make
+
+
+RunHatch = Callable[..., Result]
+
+
+@pytest.fixture
+def run_hatch(server: str, tmp_path_factory: pytest.TempPathFactory) -> RunHatch:
+    """Run the real ``hatch`` command in a subprocess, as a user would, against moto."""
+    hatch_home = tmp_path_factory.getbasetemp() / "hatch-home"
+    hatch_home.mkdir(exist_ok=True)
+    (hatch_home / "config.toml").touch()
+
+    def run(
+        *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
+    ) -> Result:
+        full_env = {
+            **os.environ,
+            "AWS_ENDPOINT_URL": server,
+            "HATCH_DATA_DIR": str(hatch_home / "data"),
+            "HATCH_CACHE_DIR": str(hatch_home / "cache"),
+            "HATCH_CONFIG": str(hatch_home / "config.toml"),
+            "NO_COLOR": "1",
+            "COLUMNS": "200",
+            **(env or {}),
+        }
+        completed = subprocess.run(
+            [sys.executable, "-m", "hatch", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            env=full_env,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        return Result(completed.returncode, completed.stdout, completed.stderr)
+
+    return run
