@@ -69,3 +69,10 @@ def docs(session: nox.Session) -> None:
     session.run(
         "mkdocs", "build", "--strict", "--site-dir", str(Path(session.create_tmp()) / "site")
     )
+
+
+@nox.session(python="3.11")
+def demo(session: nox.Session) -> None:
+    """The quick start: set up, build, stage and inspect, against a local moto server."""
+    session.install(".", "hatch", "moto[server]==5.2.5")
+    session.run("python", "examples/demo.py")

@@ -266,6 +266,7 @@ class Region:
                             Key=key,
                             Body=body,
                             IfNoneMatch="*",
+                            ChecksumAlgorithm="SHA256",
                             ChecksumSHA256=artifact.sha256_base64,
                             ContentType="application/octet-stream",
                         )

@@ -82,7 +82,7 @@ def check_metadata_item(key: str, value: str) -> str | None:
             f"{RESERVED_PREFIX!r})"
         )
     if not isinstance(value, str):
-        return f"metadata value of {key!r} must be a string, not {type(value).__name__}"
+        return f"metadata value of {key!r} must be a string, not {type(value).__name__} ({value!r})"
     if len(value) > MAX_METADATA_VALUE:
         return f"metadata value of {key!r} is longer than {MAX_METADATA_VALUE} characters"
     if any(unicodedata.category(c) == "Cc" and c != "\t" for c in value):

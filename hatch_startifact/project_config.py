@@ -109,7 +109,9 @@ def load_pyproject(root: Path) -> dict[str, Any]:
 def project_config_of(pyproject: Mapping[str, Any]) -> ProjectConfig:
     table = pyproject.get("tool", {}).get("startifact", {})
     if not isinstance(table, Mapping):
-        raise InvalidInputError([f"{TABLE} must be a table, not {type(table).__name__}"])
+        raise InvalidInputError(
+            [f"{TABLE} must be a table, not {type(table).__name__} ({table!r})"]
+        )
     return parse_project_config(table)
 
 
@@ -136,9 +138,12 @@ def combine(
     Metadata merges key by key, options winning.
     """
     env = os.environ if environ is None else environ
-    env_regions = env.get(REGIONS_ENV) or None
     chosen_regions = regions
-    if chosen_regions is None and env_regions is None:
+    if chosen_regions is None and env.get(REGIONS_ENV):
+        chosen_regions, problems = parse_regions(env[REGIONS_ENV])
+        if problems:
+            raise InvalidInputError([f"{REGIONS_ENV}: {p}" for p in problems])
+    if chosen_regions is None:
         chosen_regions = config.regions
     chosen_parameter = parameter or env.get(PARAMETER_ENV) or config.parameter
     return Effective(chosen_regions, chosen_parameter, {**config.metadata, **(metadata or {})})

@@ -45,11 +45,17 @@ def parse_regions(value: object) -> tuple[tuple[str, ...], list[str]]:
     if isinstance(value, str):
         items = [part.strip() for part in value.split(",")]
         items = [item for item in items if item]
-    elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+    elif isinstance(value, list | tuple):
+        wrong = [v for v in value if not isinstance(v, str)]
+        if wrong:
+            return (), [
+                f"every region must be a string, not {type(wrong[0]).__name__} ({wrong[0]!r})"
+            ]
         items = [v.strip() for v in value]
     else:
+        kind = type(value).__name__
         return (), [
-            f"must be a comma-separated string or a list of regions, not {type(value).__name__}"
+            f"must be a comma-separated string or a list of regions, not {kind} ({value!r})"
         ]
     if not items:
         return (), ["no regions given: name at least one region (e.g. us-east-1,eu-west-2)"]

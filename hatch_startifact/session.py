@@ -80,7 +80,10 @@ class Session:
         with self._lock:
             if self._organisation is None:
                 default = self.aws.default_region
-                candidates = self._override or ((default,) if default else ())
+                # The override's regions, and the default region as a last resort.
+                candidates = tuple(
+                    dict.fromkeys([*(self._override or ()), *([default] if default else [])])
+                )
                 self._organisation, _ = load_organisation(
                     self.parameter, candidates, self.aws.read_parameter
                 )

@@ -148,7 +148,10 @@ def test_parse_organisation_reports_missing_required_keys() -> None:
         ),
         ({"bucket_key_prefix": None}, "bucket_key_prefix: must be a string, not NoneType"),
         ({"parameter_name_prefix": 7}, "parameter_name_prefix: must be a string, not int"),
-        ({"regions": 3}, "regions: must be a comma-separated string or a list of regions, not int"),
+        (
+            {"regions": 3},
+            "regions: must be a comma-separated string or a list of regions, not int (3)",
+        ),
         (
             {"regions": " , "},
             "regions: no regions given: name at least one region (e.g. us-east-1,eu-west-2)",

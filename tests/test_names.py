@@ -240,7 +240,8 @@ def test_check_metadata_item_refuses_values_that_are_not_strings() -> None:
     value: Any = 42
 
     assert (
-        check_metadata_item("build", value) == "metadata value of 'build' must be a string, not int"
+        check_metadata_item("build", value)
+        == "metadata value of 'build' must be a string, not int (42)"
     )
 
 

@@ -124,7 +124,7 @@ def test_parse_regions_reports_an_empty_item_in_a_list() -> None:
 def test_parse_regions_refuses_other_types(value: object, kind: str) -> None:
     assert parse_regions(value) == (
         (),
-        [f"must be a comma-separated string or a list of regions, not {kind}"],
+        [f"must be a comma-separated string or a list of regions, not {kind} ({value!r})"],
     )
 
 
@@ -133,7 +133,7 @@ def test_parse_regions_refuses_a_list_holding_something_other_than_strings() -> 
 
     assert regions == ()
     assert len(problems) == 1
-    assert problems[0].startswith("must be a comma-separated string or a list of regions")
+    assert problems == ["every region must be a string, not int (5)"]
 
 
 # ---- shuffled ---------------------------------------------------------------------------

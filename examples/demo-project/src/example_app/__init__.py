@@ -1,0 +1,3 @@
+"""An example application, staged by the hatch-startifact demo."""
+
+GREETING = "hello from a staged artifact"

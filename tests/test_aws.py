@@ -1,0 +1,505 @@
+"""hatch_startifact.aws: one region's S3 and SSM calls, and how their failures are reported."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import botocore.loaders
+import botocore.session
+import pytest
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.compat import HTTPHeaders
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+
+from hatch_startifact.artifacts import MIB, Artifact
+from hatch_startifact.aws import Aws, Region, translate
+from hatch_startifact.errors import AccessDeniedError, AwsError, EndpointError, NotFoundError
+from tests.conftest import BUCKET_PARAMETER, MakeOrganisation
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+REGION = "eu-west-2"
+BUCKET = f"staging-{REGION}"
+
+_MODELS = botocore.loaders.create_loader()
+
+
+def hook(session: boto3.Session, event: str, handler: Callable[..., Any]) -> None:
+    """Register a botocore event handler on ``session``; clients built afterwards call it.
+
+    (Typed loosely: a ``before-send`` handler may answer with a response.)
+    """
+    session.events.register(event, handler)
+
+
+def botocore_session() -> botocore.session.Session:
+    """A fresh botocore session that reuses the service models already read (keeps tests fast)."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _MODELS)
+    return core
+
+
+def new_session() -> boto3.Session:
+    return boto3.Session(botocore_session=botocore_session())
+
+
+class _Body:
+    """The raw body of a canned HTTP response (what botocore reads ``stream()`` from)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **kwargs: Any) -> Iterator[bytes]:
+        yield self._data
+
+
+def answer(status: int, body: bytes, headers: dict[str, str]) -> Callable[..., AWSResponse]:
+    """A ``before-send`` handler that answers every request with a canned response."""
+
+    def handler(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
+        return AWSResponse(request.url, status, HTTPHeaders.from_dict(headers), _Body(body))
+
+    return handler
+
+
+def s3_error(status: int, code: str) -> Callable[..., AWSResponse]:
+    body = f"<Error><Code>{code}</Code><Message>{code} from test</Message></Error>"
+    return answer(status, body.encode(), {"Content-Type": "application/xml"})
+
+
+def ssm_error(code: str) -> Callable[..., AWSResponse]:
+    body = f'{{"__type": "{code}", "message": "{code} from test"}}'
+    return answer(400, body.encode(), {"Content-Type": "application/x-amz-json-1.1"})
+
+
+@pytest.fixture
+def session(mocked: None) -> boto3.Session:
+    """A boto3 session of the test's own, so event hooks reach the clients built from it."""
+    boto3.setup_default_session(botocore_session=botocore_session())  # for seeding clients
+    return new_session()
+
+
+@pytest.fixture
+def region(session: boto3.Session, make_organisation: MakeOrganisation) -> Iterator[Region]:
+    """eu-west-2 with its bucket and bucket name parameter."""
+    make_organisation((REGION,))
+    aws = Aws(session)
+    yield aws.region(REGION)
+    aws.close()
+
+
+@pytest.fixture
+def s3(session: boto3.Session) -> S3Client:
+    """A plain client, outside the session under test, to seed and inspect the bucket."""
+    return boto3.client("s3", region_name=REGION)
+
+
+def stored(s3: S3Client, key: str) -> bytes:
+    return bytes(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+
+
+# ---- parameters and buckets ---------------------------------------------------------------
+
+
+def test_get_parameter_returns_the_value(region: Region) -> None:
+    assert region.get_parameter(BUCKET_PARAMETER) == BUCKET
+
+
+def test_get_parameter_returns_none_when_the_parameter_does_not_exist(region: Region) -> None:
+    assert region.get_parameter("/no/such/parameter") is None
+
+
+def test_put_parameter_creates_then_overwrites(region: Region) -> None:
+    region.put_parameter("/staging/my-lib/latest", "1.0.0")
+    region.put_parameter("/staging/my-lib/latest", "2.0.0")
+
+    assert region.get_parameter("/staging/my-lib/latest") == "2.0.0"
+    ssm = boto3.client("ssm", region_name=REGION)
+    assert ssm.get_parameter(Name="/staging/my-lib/latest")["Parameter"]["Type"] == "String"
+
+
+def test_bucket_exists_is_true_for_an_existing_bucket(region: Region) -> None:
+    assert region.bucket_exists(BUCKET) is True
+
+
+def test_bucket_exists_is_false_for_a_missing_bucket(region: Region) -> None:
+    assert region.bucket_exists("no-such-bucket-anywhere") is False
+
+
+def test_bucket_exists_raises_instead_of_answering_false_when_access_is_denied(
+    session: boto3.Session, make_organisation: MakeOrganisation
+) -> None:
+    make_organisation((REGION,))
+    hook(session, "before-send.s3.HeadBucket", answer(403, b"", {}))
+
+    with pytest.raises(AccessDeniedError) as raised:
+        Aws(session).region(REGION).bucket_exists(BUCKET)
+
+    assert str(raised.value) == (
+        f"access denied in {REGION}: s3:ListBucket on arn:aws:s3:::{BUCKET} is not allowed "
+        "(granted by AllowWrite)"
+    )
+
+
+# ---- listing ------------------------------------------------------------------------------
+
+
+def test_list_objects_gives_size_and_unquoted_etag_of_keys_under_the_prefix_only(
+    region: Region, s3: S3Client
+) -> None:
+    s3.put_object(Bucket=BUCKET, Key="my-lib/1.0.0/a.whl", Body=b"abc")
+    s3.put_object(Bucket=BUCKET, Key="my-lib/index.json", Body=b"{}")
+    s3.put_object(Bucket=BUCKET, Key="my-lib-other/1.0.0/b.whl", Body=b"b")
+
+    listing = region.list_objects(BUCKET, "my-lib/")
+
+    assert {key: (info.size, info.etag) for key, info in listing.items()} == {
+        "my-lib/1.0.0/a.whl": (3, hashlib.md5(b"abc").hexdigest()),
+        "my-lib/index.json": (2, hashlib.md5(b"{}").hexdigest()),
+    }
+
+
+def test_list_objects_is_empty_for_a_prefix_with_no_keys(region: Region) -> None:
+    assert dict(region.list_objects(BUCKET, "nothing/")) == {}
+
+
+def test_list_objects_follows_pagination_past_a_thousand_keys(
+    session: boto3.Session, make_organisation: MakeOrganisation, s3: S3Client
+) -> None:
+    make_organisation((REGION,))
+    for number in range(1001):
+        s3.put_object(Bucket=BUCKET, Key=f"many/{number:04d}", Body=b"")
+    pages: list[str] = []
+    hook(
+        session, "before-send.s3.ListObjectsV2", lambda request, **kwargs: pages.append(request.url)
+    )
+
+    listing = Aws(session).region(REGION).list_objects(BUCKET, "many/")
+
+    assert sorted(listing) == [f"many/{number:04d}" for number in range(1001)]
+    assert len(pages) == 2
+
+
+# ---- conditional writes -------------------------------------------------------------------
+
+
+def test_put_object_absent_only_refuses_a_second_write_and_keeps_the_first_bytes(
+    region: Region, s3: S3Client
+) -> None:
+    assert region.put_object(BUCKET, "doc.json", b"first") is True
+    assert region.put_object(BUCKET, "doc.json", b"second") is False
+
+    assert stored(s3, "doc.json") == b"first"
+
+
+def test_put_object_with_the_current_etag_replaces_the_object(region: Region, s3: S3Client) -> None:
+    region.put_object(BUCKET, "doc.json", b"first")
+    etag = region.list_objects(BUCKET, "doc.json")["doc.json"].etag
+
+    assert region.put_object(BUCKET, "doc.json", b"second", etag=etag) is True
+
+    assert stored(s3, "doc.json") == b"second"
+    assert s3.head_object(Bucket=BUCKET, Key="doc.json")["ContentType"] == "application/json"
+
+
+def test_put_object_with_a_stale_etag_returns_false_and_keeps_the_object(
+    region: Region, s3: S3Client
+) -> None:
+    region.put_object(BUCKET, "doc.json", b"first")
+    stale = region.list_objects(BUCKET, "doc.json")["doc.json"].etag
+    s3.put_object(Bucket=BUCKET, Key="doc.json", Body=b"someone else")
+
+    assert region.put_object(BUCKET, "doc.json", b"mine", etag=stale) is False
+
+    assert stored(s3, "doc.json") == b"someone else"
+
+
+# ---- artifacts ----------------------------------------------------------------------------
+
+
+def test_upload_artifact_small_stores_the_bytes_with_their_sha256_checksum(
+    region: Region, s3: S3Client, make_file: Callable[..., Path]
+) -> None:
+    small = Artifact.from_path(make_file("a-1.0.0.tar.gz", b"small artifact"))
+    progress: list[int] = []
+
+    assert region.upload_artifact(BUCKET, "a/1.0.0/a-1.0.0.tar.gz", small, progress.append)
+
+    assert stored(s3, "a/1.0.0/a-1.0.0.tar.gz") == b"small artifact"
+    assert progress == [len(b"small artifact")]
+    attributes = s3.get_object_attributes(
+        Bucket=BUCKET, Key="a/1.0.0/a-1.0.0.tar.gz", ObjectAttributes=["Checksum", "ETag"]
+    )
+    assert attributes["ETag"].strip('"') == small.etag
+    assert attributes.get("Checksum", {}).get("ChecksumSHA256") == small.sha256_base64
+
+
+def test_upload_artifact_multipart_stores_parts_with_sha256_checksums_and_the_expected_etag(
+    region: Region, s3: S3Client, make_file: Callable[..., Path]
+) -> None:
+    content = bytes(range(256)) * (9 * MIB // 256)  # 9 MiB: one 8 MiB part and one of 1 MiB
+    large = Artifact.from_path(make_file("a-1.0.0-py3-none-any.whl", content))
+    progress: list[int] = []
+
+    assert large.multipart
+    assert region.upload_artifact(BUCKET, "a/1.0.0/a.whl", large, progress.append) is True
+
+    assert hashlib.sha256(stored(s3, "a/1.0.0/a.whl")).hexdigest() == large.sha256
+    assert sum(progress) == len(content)
+    attributes = s3.get_object_attributes(
+        Bucket=BUCKET, Key="a/1.0.0/a.whl", ObjectAttributes=["Checksum", "ETag"]
+    )
+    assert attributes["ETag"].strip('"') == large.etag
+    assert large.etag.endswith("-2")
+    parts = (content[: 8 * MIB], content[8 * MIB :])
+    composite = hashlib.sha256(b"".join(hashlib.sha256(p).digest() for p in parts)).digest()
+    checksum = attributes["Checksum"]
+    assert checksum["ChecksumSHA256"].split("-")[0] == base64.b64encode(composite).decode()
+    assert checksum["ChecksumType"] == "COMPOSITE"
+
+
+def test_upload_artifact_small_refuses_to_replace_an_existing_object(
+    region: Region, s3: S3Client, make_file: Callable[..., Path]
+) -> None:
+    s3.put_object(Bucket=BUCKET, Key="a/1.0.0/a.tar.gz", Body=b"already there")
+    other = Artifact.from_path(make_file("a.tar.gz", b"different bytes"))
+
+    assert region.upload_artifact(BUCKET, "a/1.0.0/a.tar.gz", other) is False
+
+    assert stored(s3, "a/1.0.0/a.tar.gz") == b"already there"
+
+
+def test_upload_artifact_multipart_refuses_to_replace_an_existing_object_and_leaves_no_upload(
+    region: Region, s3: S3Client, make_file: Callable[..., Path]
+) -> None:
+    s3.put_object(Bucket=BUCKET, Key="a/1.0.0/a.whl", Body=b"already there")
+    large = Artifact.from_path(make_file("a.whl", b"\x01" * (9 * MIB)))
+
+    assert region.upload_artifact(BUCKET, "a/1.0.0/a.whl", large) is False
+
+    assert stored(s3, "a/1.0.0/a.whl") == b"already there"
+    assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+
+
+def test_upload_artifact_to_a_missing_bucket_raises_not_found_naming_the_bucket(
+    region: Region, make_file: Callable[..., Path]
+) -> None:
+    small = Artifact.from_path(make_file("a.tar.gz"))
+
+    with pytest.raises(NotFoundError) as raised:
+        region.upload_artifact("no-such-bucket-anywhere", "a/1.0.0/a.tar.gz", small)
+
+    assert str(raised.value) == (
+        f"bucket 'no-such-bucket-anywhere' does not exist in {REGION}: "
+        "check the bucket name parameter"
+    )
+
+
+# ---- failures, through real clients -------------------------------------------------------
+
+
+def test_denied_put_object_names_the_permission_the_object_and_the_granting_policy(
+    session: boto3.Session, make_organisation: MakeOrganisation
+) -> None:
+    make_organisation((REGION,))
+    hook(session, "before-send.s3.PutObject", s3_error(403, "AccessDenied"))
+
+    with pytest.raises(AccessDeniedError) as raised:
+        Aws(session).region(REGION).put_object(BUCKET, "my-lib/index.json", b"{}")
+
+    assert str(raised.value) == (
+        f"access denied in {REGION}: s3:PutObject on arn:aws:s3:::{BUCKET}/my-lib/index.json "
+        "is not allowed (granted by AllowWrite)"
+    )
+    assert raised.value.region == REGION
+    assert raised.value.resource == f"arn:aws:s3:::{BUCKET}/my-lib/index.json"
+
+
+def test_denied_get_parameter_names_the_permission_and_the_parameter(
+    session: boto3.Session, make_organisation: MakeOrganisation
+) -> None:
+    make_organisation((REGION,))
+    hook(session, "before-send.ssm.GetParameter", ssm_error("AccessDeniedException"))
+
+    with pytest.raises(AccessDeniedError) as raised:
+        Aws(session).region(REGION).get_parameter(BUCKET_PARAMETER)
+
+    assert str(raised.value) == (
+        f"access denied in {REGION}: ssm:GetParameter on "
+        f"arn:aws:ssm:{REGION}:*:parameter/buckets/staging is not allowed "
+        "(granted by AllowRead, AllowWrite or AllowConfigure)"
+    )
+
+
+def test_listing_a_missing_bucket_raises_not_found_naming_the_bucket(region: Region) -> None:
+    with pytest.raises(NotFoundError) as raised:
+        region.list_objects("no-such-bucket-anywhere", "my-lib/")
+
+    assert str(raised.value) == (
+        f"bucket 'no-such-bucket-anywhere' does not exist in {REGION}: "
+        "check the bucket name parameter"
+    )
+
+
+def test_rejected_credentials_are_reported_with_what_to_check(
+    session: boto3.Session, make_organisation: MakeOrganisation
+) -> None:
+    make_organisation((REGION,))
+    hook(session, "before-send.s3.ListObjectsV2", s3_error(403, "InvalidAccessKeyId"))
+
+    with pytest.raises(AwsError) as raised:
+        Aws(session).region(REGION).list_objects(BUCKET, "my-lib/")
+
+    assert str(raised.value) == (
+        f"AWS rejected the credentials in {REGION} (InvalidAccessKeyId): check AWS_PROFILE or "
+        "your AWS_ACCESS_KEY_ID / session token"
+    )
+    assert not isinstance(raised.value, AccessDeniedError)
+
+
+def test_missing_credentials_are_reported_with_how_to_provide_them(
+    mocked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+
+    with pytest.raises(AwsError) as raised:
+        Aws(new_session()).region(REGION).get_parameter(BUCKET_PARAMETER)
+
+    assert str(raised.value) == (
+        "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+    )
+
+
+def test_unreachable_region_raises_endpoint_error_after_retrying(
+    session: boto3.Session, make_organisation: MakeOrganisation
+) -> None:
+    make_organisation((REGION,))
+    attempts: list[str] = []
+
+    def refuse(request: AWSPreparedRequest, **kwargs: Any) -> None:
+        attempts.append(request.url)
+        raise EndpointConnectionError(endpoint_url=request.url)
+
+    def retry_at_once(
+        attempts: int, caught_exception: Exception | None, **kwargs: Any
+    ) -> int | None:
+        # Skip the standard back-off sleeps (seconds each); the client still decides to stop.
+        return 0 if isinstance(caught_exception, EndpointConnectionError) and attempts < 5 else None
+
+    hook(session, "before-send.ssm.GetParameter", refuse)
+    hook(session, "needs-retry.ssm.GetParameter", retry_at_once)
+
+    with pytest.raises(EndpointError) as raised:
+        Aws(session).region(REGION).get_parameter(BUCKET_PARAMETER)
+
+    assert str(raised.value) == (
+        f"could not reach {REGION} (EndpointConnectionError): Could not connect to the endpoint "
+        f'URL: "{attempts[0]}"'
+    )
+    assert len(attempts) > 1  # retried before giving up
+
+
+# ---- translate ----------------------------------------------------------------------------
+
+
+def client_error(code: str, message: str = "", operation: str = "PutObject") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+
+@pytest.mark.parametrize(
+    ("code", "action", "grant"),
+    [
+        ("AccessDenied", "s3:PutObject", "AllowWrite"),
+        ("403", "s3:ListBucket", "AllowWrite"),
+        ("AccessDenied", "s3:GetObject", "AllowRead"),
+        (
+            "AccessDeniedException",
+            "ssm:PutParameter",
+            "AllowWrite (or AllowConfigure for the configuration parameter)",
+        ),
+        ("AccessDeniedException", "ssm:GetParameter", "AllowRead, AllowWrite or AllowConfigure"),
+    ],
+)
+def test_translate_access_denied_names_permission_resource_and_granting_policy(
+    code: str, action: str, grant: str
+) -> None:
+    error = translate(
+        client_error(code, "Access Denied"), region="us-east-1", action=action, resource="arn:x"
+    )
+
+    assert isinstance(error, AccessDeniedError)
+    assert str(error) == (
+        f"access denied in us-east-1: {action} on arn:x is not allowed (granted by {grant})"
+    )
+    assert (error.region, error.resource) == ("us-east-1", "arn:x")
+
+
+@pytest.mark.parametrize("code", ["NoSuchBucket", "404"])
+def test_translate_missing_bucket_is_not_found_naming_the_bucket(code: str) -> None:
+    error = translate(
+        client_error(code),
+        region="eu-west-2",
+        action="s3:PutObject",
+        resource="arn:aws:s3:::my-bucket/my-lib/1.0.0/a.whl",
+    )
+
+    assert isinstance(error, NotFoundError)
+    assert str(error) == (
+        "bucket 'my-bucket' does not exist in eu-west-2: check the bucket name parameter"
+    )
+
+
+@pytest.mark.parametrize(
+    "code", ["InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidClientTokenId"]
+)
+def test_translate_rejected_credentials_says_what_to_check(code: str) -> None:
+    error = translate(client_error(code), region="eu-west-2", action="s3:PutObject", resource="r")
+
+    assert type(error) is AwsError
+    assert str(error) == (
+        f"AWS rejected the credentials in eu-west-2 ({code}): check AWS_PROFILE or your "
+        "AWS_ACCESS_KEY_ID / session token"
+    )
+
+
+def test_translate_missing_credentials_says_how_to_provide_them() -> None:
+    error = translate(NoCredentialsError(), region="eu-west-2", action="s3:GetObject", resource="r")
+
+    assert type(error) is AwsError
+    assert str(error) == (
+        "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+    )
+
+
+def test_translate_connection_error_is_an_endpoint_error_naming_the_region() -> None:
+    cause = EndpointConnectionError(endpoint_url="https://ssm.eu-west-2.amazonaws.com/")
+
+    error = translate(cause, region="eu-west-2", action="ssm:GetParameter", resource="r")
+
+    assert isinstance(error, EndpointError)
+    assert str(error) == (
+        "could not reach eu-west-2 (EndpointConnectionError): Could not connect to the endpoint "
+        'URL: "https://ssm.eu-west-2.amazonaws.com/"'
+    )
+
+
+def test_translate_other_client_errors_name_action_resource_code_and_message() -> None:
+    error = translate(
+        client_error("SlowDown", "Please reduce your request rate."),
+        region="eu-west-2",
+        action="s3:PutObject",
+        resource="arn:aws:s3:::b/k",
+    )
+
+    assert type(error) is AwsError
+    assert str(error) == (
+        "s3:PutObject on arn:aws:s3:::b/k failed in eu-west-2: SlowDown: "
+        "Please reduce your request rate."
+    )

@@ -1,0 +1,237 @@
+"""hatch_startifact.session: which regions a session uses and where it reads the organisation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import botocore.loaders
+import botocore.session
+import pytest
+
+from hatch_startifact.configuration import OrganisationConfig
+from hatch_startifact.errors import ConfigurationError, UsageError
+from hatch_startifact.session import Session, regions_override
+from tests.conftest import BUCKET_PARAMETER, REGIONS, write_configuration
+
+_MODELS = botocore.loaders.create_loader()
+
+DOCUMENT = {
+    "bucket_name_param": BUCKET_PARAMETER,
+    "bucket_key_prefix": "artifacts/",
+    "parameter_name_prefix": "/staging",
+    "regions": ",".join(REGIONS),
+}
+ORGANISATION = OrganisationConfig(BUCKET_PARAMETER, REGIONS, "artifacts/", "/staging", {})
+
+
+def botocore_session() -> botocore.session.Session:
+    """A fresh botocore session that reuses the service models already read (keeps tests fast)."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _MODELS)
+    return core
+
+
+def boto3_session(region_name: str | None = None) -> boto3.Session:
+    return boto3.Session(botocore_session=botocore_session(), region_name=region_name)
+
+
+@pytest.fixture
+def open_session(mocked: None) -> Iterator[Callable[..., Session]]:
+    """Factory: a Session over a boto3 session of its own (``region_name`` is its default)."""
+    boto3.setup_default_session(botocore_session=botocore_session())  # for seeding clients
+    opened: list[Session] = []
+
+    def make(region_name: str | None = None, **options: Any) -> Session:
+        opened.append(Session(boto3_session=boto3_session(region_name), **options))
+        return opened[-1]
+
+    yield make
+    for session in opened:
+        session.close()
+
+
+# ---- regions_override ---------------------------------------------------------------------
+
+
+def test_regions_override_prefers_explicit_regions_over_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STARTIFACT_REGIONS", "ap-south-1")
+
+    assert regions_override("eu-west-2,us-east-1") == ("eu-west-2", "us-east-1")
+    assert regions_override(["eu-west-2"]) == ("eu-west-2",)
+
+
+def test_regions_override_falls_back_to_startifact_regions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STARTIFACT_REGIONS", " ap-south-1 , eu-west-2,ap-south-1")
+
+    assert regions_override(None) == ("ap-south-1", "eu-west-2")
+
+
+@pytest.mark.parametrize("environment", [None, ""])
+def test_regions_override_is_none_without_explicit_regions_or_startifact_regions(
+    monkeypatch: pytest.MonkeyPatch, environment: str | None
+) -> None:
+    if environment is not None:
+        monkeypatch.setenv("STARTIFACT_REGIONS", environment)
+
+    assert regions_override(None) is None
+
+
+def test_regions_override_names_the_flag_for_bad_explicit_regions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STARTIFACT_REGIONS", "us-east-1")
+
+    with pytest.raises(UsageError) as raised:
+        regions_override("us-east-1,nowhere,us_east_1")
+
+    assert str(raised.value) == (
+        "--regions: 'nowhere' is not an AWS region name (e.g. us-east-1); "
+        "'us_east_1' is not an AWS region name (e.g. us-east-1)"
+    )
+
+
+def test_regions_override_names_the_variable_for_bad_startifact_regions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STARTIFACT_REGIONS", "eu-west-2,xx-nowhere-1")
+
+    with pytest.raises(UsageError) as raised:
+        regions_override(None)
+
+    assert str(raised.value).startswith(
+        "STARTIFACT_REGIONS: 'xx-nowhere-1' is not a region known to botocore "
+    )
+    assert str(raised.value).endswith(" (upgrade boto3 if the region is new)")
+
+
+def test_regions_override_refuses_explicitly_empty_regions() -> None:
+    with pytest.raises(UsageError) as raised:
+        regions_override(" , ")
+
+    assert str(raised.value) == (
+        "--regions: no regions given: name at least one region (e.g. us-east-1,eu-west-2)"
+    )
+
+
+def test_a_session_refuses_bad_regions_when_it_is_created() -> None:
+    with pytest.raises(UsageError, match=r"^--regions: 'nowhere' is not an AWS region name"):
+        Session(regions="nowhere", boto3_session=boto3_session("us-east-1"))
+
+
+# ---- organisation -------------------------------------------------------------------------
+
+
+def test_organisation_is_read_from_the_default_region(
+    open_session: Callable[..., Session],
+) -> None:
+    write_configuration(DOCUMENT, regions=("eu-west-2",))
+
+    assert open_session("eu-west-2").organisation == ORGANISATION
+
+
+def test_organisation_is_read_from_startifact_regions_when_the_default_region_lacks_it(
+    open_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_configuration(DOCUMENT, regions=("ap-south-1",))
+    monkeypatch.setenv("STARTIFACT_REGIONS", "eu-west-2,ap-south-1")
+
+    session = open_session("us-east-1")
+
+    assert session.organisation == ORGANISATION
+    assert session.regions == ("eu-west-2", "ap-south-1")
+
+
+def test_organisation_is_read_from_the_default_region_when_startifact_regions_lack_it(
+    open_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_configuration(DOCUMENT, regions=("us-east-1",))
+    monkeypatch.setenv("STARTIFACT_REGIONS", "eu-west-2")
+
+    session = open_session("us-east-1")
+
+    assert session.organisation == ORGANISATION
+    assert session.regions == ("eu-west-2",)
+
+
+def test_organisation_from_the_parameter_given(
+    open_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_configuration(DOCUMENT, regions=("us-east-1",), parameter="/org/startifact")
+    monkeypatch.setenv("STARTIFACT_PARAMETER", "/elsewhere")
+
+    assert open_session("us-east-1", parameter="/org/startifact").organisation == ORGANISATION
+
+
+def test_organisation_from_startifact_parameter(
+    open_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_configuration(DOCUMENT, regions=("us-east-1",), parameter="/org/startifact")
+    monkeypatch.setenv("STARTIFACT_PARAMETER", "/org/startifact")
+
+    assert open_session("us-east-1").organisation == ORGANISATION
+
+
+def test_organisation_missing_from_the_default_region_says_what_to_do(
+    open_session: Callable[..., Session],
+) -> None:
+    write_configuration(DOCUMENT, regions=("eu-west-2",))
+
+    with pytest.raises(ConfigurationError) as raised:
+        _ = open_session("us-east-1").organisation
+
+    assert str(raised.value) == (
+        "organisation configuration /startifact could not be read from any region "
+        "(us-east-1: not found): run `startifact setup`, or check --parameter / "
+        "STARTIFACT_PARAMETER and your credentials"
+    )
+
+
+def test_organisation_without_any_region_to_read_from_says_how_to_name_one(
+    open_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+
+    with pytest.raises(ConfigurationError) as raised:
+        _ = open_session().organisation
+
+    assert str(raised.value) == (
+        "no region to read the organisation configuration from: set AWS_REGION, "
+        "STARTIFACT_REGIONS or --regions"
+    )
+
+
+def test_organisation_is_read_once(open_session: Callable[..., Session]) -> None:
+    write_configuration(DOCUMENT, regions=("us-east-1",))
+    session = open_session("us-east-1")
+    first = session.organisation
+    write_configuration({**DOCUMENT, "bucket_key_prefix": "changed/"}, regions=("us-east-1",))
+
+    assert session.organisation is first
+
+
+# ---- regions ------------------------------------------------------------------------------
+
+
+def test_regions_are_the_organisations_without_an_override(
+    open_session: Callable[..., Session],
+) -> None:
+    write_configuration({**DOCUMENT, "regions": "ap-south-1,eu-west-2"}, regions=("us-east-1",))
+
+    assert open_session("us-east-1").regions == ("ap-south-1", "eu-west-2")
+
+
+def test_explicit_regions_need_no_organisation_configuration(
+    open_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STARTIFACT_REGIONS", "ap-south-1")
+
+    assert open_session("us-east-1", regions=["eu-west-2", "us-east-1"]).regions == (
+        "eu-west-2",
+        "us-east-1",
+    )
