@@ -1,9 +1,11 @@
 """What the plugin costs a build that does not stage: import time with the build hook disabled.
 
-Hatchling imports the ``hatch`` entry point (``hatch_startifact.hooks``) and registers the
-build hook class in every build. This measures, with ``python -X importtime``, the cumulative
-import time of the plugin's modules on top of what Hatchling has already imported, and checks
-that neither boto3 nor Hatch is imported. Run: ``python benchmarks/import_cost.py [RUNS]``.
+When a build needs a plugin Hatchling does not ship (as it does once
+``[tool.hatch.build.hooks.startifact]`` is configured, enabled or not), Hatchling imports the
+``hatch`` entry points, ``hatch_startifact.hooks`` among them, and registers the build hook class.
+This measures, with ``python -X importtime``, the cumulative import time of the plugin's modules
+on top of what Hatchling has already imported, and checks that neither boto3 nor Hatch is
+imported. Run: ``python benchmarks/import_cost.py [RUNS]``.
 """
 
 from __future__ import annotations
