@@ -85,7 +85,9 @@ def main() -> int:
         prepare_regions()
         step("setting up the organisation")
         run(
-            "startifact",
+            sys.executable,
+            "-m",
+            "hatch_startifact",
             "setup",
             "--regions",
             ",".join(REGIONS),
