@@ -278,6 +278,53 @@ class Region:
             raise
         return True
 
+    def get_document(self, bucket: str, key: str, limit: int) -> bytes | None:
+        """A small object's bytes (needs only ``s3:GetObject``), or ``None`` when it is absent.
+
+        Without ``s3:ListBucket`` S3 answers a missing key with AccessDenied, so callers
+        treat an `AccessDeniedError` as "not readable here" and try another region.
+
+        :raises AwsError: also when the object is larger than ``limit`` bytes.
+        """
+        with self._call("s3:GetObject", s3_arn(bucket, key)):
+            try:
+                response = self._s3.get_object(Bucket=bucket, Key=key)
+            except self._s3.exceptions.NoSuchKey:
+                return None
+            body = response["Body"]
+            data = body.read(limit + 1)
+            body.close()
+        if len(data) > limit:
+            raise AwsError(
+                f"s3://{bucket}/{key} in {self.name} is larger than {limit} bytes; "
+                "it is not a document this tool wrote",
+                region=self.name,
+                resource=s3_arn(bucket, key),
+            )
+        return data
+
+    def download(
+        self,
+        bucket: str,
+        key: str,
+        sink: Callable[[bytes], None],
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        """Stream an object to ``sink`` a chunk at a time (memory does not grow with size)."""
+        with self._call("s3:GetObject", s3_arn(bucket, key)):
+            try:
+                response = self._s3.get_object(Bucket=bucket, Key=key)
+            except self._s3.exceptions.NoSuchKey:
+                raise NotFoundError(
+                    f"s3://{bucket}/{key} does not exist in {self.name}",
+                    region=self.name,
+                    resource=s3_arn(bucket, key),
+                ) from None
+            for chunk in response["Body"].iter_chunks(1024 * 1024):
+                sink(chunk)
+                if progress:
+                    progress(len(chunk))
+
     def close(self) -> None:
         self._transfer.shutdown()
 

@@ -102,7 +102,65 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stage.add_argument("--json", action="store_true", help="print the result as JSON")
     stage.set_defaults(handler=_run_stage)
+
+    info = commands.add_parser(
+        "info",
+        parents=[common],
+        help="show a staged version: files, SHA-256, metadata, regions",
+        description="Show a staged version (default: the latest): its files with size, "
+        "SHA-256 and metadata, and which regions hold it.",
+    )
+    info.add_argument("project", metavar="PROJECT")
+    info.add_argument("version", metavar="VERSION", nargs="?", help="default: the latest")
+    info.add_argument("--json", action="store_true", help="print the result as JSON")
+    info.set_defaults(handler=_lazy("run_info"))
+
+    versions = commands.add_parser(
+        "versions", parents=[common], help="list a project's staged versions, newest first"
+    )
+    versions.add_argument("project", metavar="PROJECT")
+    versions.add_argument("--json", action="store_true", help="print the result as JSON")
+    versions.set_defaults(handler=_lazy("run_versions"))
+
+    download = commands.add_parser(
+        "download",
+        parents=[common],
+        help="download a staged version, verifying every file",
+        description="Download a staged version's files (default: the latest version, every "
+        "file). Each file is verified against its SHA-256 before it is moved into "
+        "place; a region holding bad bytes is skipped with a warning.",
+    )
+    download.add_argument("project", metavar="PROJECT")
+    download.add_argument("version", metavar="VERSION", nargs="?", help="default: the latest")
+    download.add_argument(
+        "--dest",
+        metavar="DIR",
+        default=".",
+        help="directory to download into (created if needed; default: .)",
+    )
+    download.add_argument(
+        "--file",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="a file name or glob such as '*.whl' (repeatable; default: all)",
+    )
+    download.add_argument(
+        "--force", action="store_true", help="replace existing files whose content differs"
+    )
+    download.add_argument("--json", action="store_true", help="print the result as JSON")
+    download.set_defaults(handler=_lazy("run_download"))
     return parser
+
+
+def _lazy(name: str) -> Handler:
+    def run(args: argparse.Namespace, console: Console) -> int:
+        from hatch_startifact import read_commands
+
+        handler: Handler = getattr(read_commands, name)
+        return handler(args, console)
+
+    return run
 
 
 def _run_setup(args: argparse.Namespace, console: Console) -> int:

@@ -11,7 +11,7 @@ from hatch_startifact.errors import EXIT_OK, PartialFailureError, StartifactErro
 from hatch_startifact.names import split_metadata_pairs
 from hatch_startifact.organisation import Existing, RegionSetup
 from hatch_startifact.regions import check_region, parse_regions
-from hatch_startifact.session import Session
+from hatch_startifact.session import Session, regions_override
 from hatch_startifact.staging import StageReport, StageRequest
 
 
@@ -29,9 +29,15 @@ def run_setup(args: argparse.Namespace, console: Console) -> int:
 
     parameter = parameter_name(args.parameter)
     with Session(parameter=parameter) as session:
-        # Read any existing configuration from the regions named (those that are valid).
+        # Read any existing configuration from the regions named (those that are valid), or
+        # STARTIFACT_REGIONS, then the default region.
         named = [r for r in parse_regions(args.regions or "")[0] if check_region(r) is None]
-        candidates = named or [r for r in (session.aws.default_region,) if r]
+        default = session.aws.default_region
+        candidates = list(
+            dict.fromkeys(
+                [*(named or regions_override(None) or ()), *([default] if default else [])]
+            )
+        )
         found = read_existing(session.aws, parameter, candidates)
         _check_existing(args, parameter, found, console)
         existing = found.document

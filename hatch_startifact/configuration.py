@@ -155,8 +155,10 @@ def load_organisation(
     candidates: Sequence[str],
     read: ReadParameter,
     rng: random.Random | None = None,
+    fallback: str | None = None,
 ) -> tuple[OrganisationConfig, str]:
-    """Read the configuration from the first candidate region that has it, in shuffled order.
+    """Read the configuration from the first candidate region that has it, in shuffled order,
+    then from ``fallback`` (the default region) if no candidate had it.
 
     A region that cannot be reached or lacks the parameter is passed over; a region whose
     configuration is invalid stops the search, because an administrator must fix it.
@@ -165,13 +167,16 @@ def load_organisation(
         missing, or raises `hatch_startifact.errors.AwsError`.
     :returns: the configuration and the region it came from.
     """
-    if not candidates:
+    order = shuffled(candidates, rng)
+    if fallback and fallback not in order:
+        order.append(fallback)
+    if not order:
         raise ConfigurationError(
-            "no region to read the organisation configuration from: set AWS_REGION, "
-            f"{REGIONS_ENV} or --regions"
+            "no region to read the organisation configuration from: set AWS_REGION or "
+            f"{REGIONS_ENV} (or name regions with --regions, -o regions or [tool.startifact])"
         )
     failures: list[str] = []
-    for region in shuffled(candidates, rng):
+    for region in order:
         try:
             text = read(region, parameter)
         except AwsError as error:
@@ -183,6 +188,6 @@ def load_organisation(
         return parse_organisation(text, where=f"{parameter} in {region}"), region
     raise ConfigurationError(
         f"organisation configuration {parameter} could not be read from any region "
-        f"({'; '.join(failures)}): run `startifact setup`, or check --parameter / "
-        f"{PARAMETER_ENV} and your credentials"
+        f"({'; '.join(failures)}): run `startifact setup`, or check the parameter name "
+        f"(--parameter, -o parameter, {PARAMETER_ENV} or [tool.startifact]) and your credentials"
     )

@@ -77,3 +77,15 @@ class PartialFailureError(StartifactError):
     def __init__(self, message: str, regions: Iterable[str]) -> None:
         super().__init__(message)
         self.regions = tuple(regions)
+
+
+class NoSuchProjectError(StartifactError):
+    """No region has anything staged for the project."""
+
+
+class NoSuchVersionError(StartifactError):
+    """The project exists but the version was never staged (or no region can serve it)."""
+
+
+class IntegrityError(StartifactError):
+    """Downloaded bytes do not match the SHA-256 their metadata records."""

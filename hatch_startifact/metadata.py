@@ -12,8 +12,11 @@ so they can never collide.
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from hatch_startifact import __version__
@@ -39,3 +42,50 @@ def metadata_document(
         "metadata": dict(sorted(metadata.items())),
     }
     return json.dumps(document, indent=1).encode()
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A staged file as its metadata document describes it."""
+
+    filename: str
+    size: int
+    sha256: str
+    staged_at: str
+    metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def sha256_base64(self) -> str:
+        """The SHA-256 as base64, as AWS Lambda's ``CodeSha256`` reports it."""
+        return base64.b64encode(bytes.fromhex(self.sha256)).decode()
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def parse_metadata_document(data: bytes, project: str, version: str, filename: str) -> StagedFile:
+    """Parse a metadata document read from a bucket, distrusting every field.
+
+    :raises ValueError: naming what is wrong; the caller tries another region.
+    """
+    document = json.loads(data)
+    if not isinstance(document, dict):
+        raise ValueError("not a JSON object")
+    expected = {"project": project, "version": version, "filename": filename}
+    for key, value in expected.items():
+        if document.get(key) != value:
+            raise ValueError(f"its {key} is {document.get(key)!r}, not {value!r}")
+    size, sha256 = document.get("size"), document.get("sha256")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ValueError(f"its size {size!r} is not a byte count")
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+        raise ValueError(f"its sha256 {sha256!r} is not 64 hex digits")
+    metadata = document.get("metadata", {})
+    if not isinstance(metadata, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
+    ):
+        raise ValueError("its metadata is not an object of strings")
+    staged_at = document.get("staged_at")
+    return StagedFile(
+        filename, size, sha256, staged_at if isinstance(staged_at, str) else "", dict(metadata)
+    )

@@ -32,7 +32,6 @@ class PublishOptions:
     regions: tuple[str, ...] | None = None
     parameter: str | None = None
     metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
-    no_prompt: bool = False
 
 
 def _flag(key: str, value: object, problems: list[str]) -> bool:
@@ -69,5 +68,4 @@ def parse_options(options: Mapping[str, object]) -> PublishOptions:
             problems.append(f"-o {key} is not an option{suggest(key, KEYS)}")
     if problems:
         raise InvalidInputError(problems)
-    no_prompt = bool(options.get("no_prompt", False))
-    return PublishOptions(dry_run, regions, parameter, metadata, no_prompt)
+    return PublishOptions(dry_run, regions, parameter, metadata)

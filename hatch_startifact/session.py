@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -24,13 +24,15 @@ from hatch_startifact.configuration import (
     load_organisation,
     parameter_name,
 )
-from hatch_startifact.errors import UsageError
+from hatch_startifact.errors import InvalidInputError, UsageError
 from hatch_startifact.regions import parse_regions
 
 if TYPE_CHECKING:
     import boto3
 
     from hatch_startifact.aws import Aws
+    from hatch_startifact.downloads import Downloaded
+    from hatch_startifact.reading import Reader, VersionInfo, VersionSummary
     from hatch_startifact.staging import Listener, StageReport, StageRequest
 
 
@@ -79,13 +81,12 @@ class Session:
         """The organisation configuration, read once from the first region that answers."""
         with self._lock:
             if self._organisation is None:
-                default = self.aws.default_region
-                # The override's regions, and the default region as a last resort.
-                candidates = tuple(
-                    dict.fromkeys([*(self._override or ()), *([default] if default else [])])
-                )
+                # The override's regions in shuffled order, the default region last.
                 self._organisation, _ = load_organisation(
-                    self.parameter, candidates, self.aws.read_parameter
+                    self.parameter,
+                    self._override or (),
+                    self.aws.read_parameter,
+                    fallback=self.aws.default_region,
                 )
             return self._organisation
 
@@ -124,6 +125,58 @@ class Session:
             request, self.organisation, self.regions, self.aws, listener, self._concurrency
         )
 
+    def reader(self, warn: Callable[[str], None] | None = None) -> Reader:
+        """A `Reader` over this session's regions; ``warn`` hears about regions passed over."""
+        from hatch_startifact.reading import Reader
+
+        return Reader(self.organisation, self.regions, self.aws, warn)
+
+    def latest(self, project: str) -> str:
+        """The latest staged version of ``project``.
+
+        :raises NoSuchProjectError: nothing was ever staged for it.
+        """
+        return self.reader().latest(_project(project))
+
+    def versions(
+        self,
+        project: str,
+        *,
+        warn: Callable[[str], None] | None = None,
+    ) -> list[VersionSummary]:
+        """Every staged version of ``project``, newest first, with the regions holding each."""
+        return self.reader(warn).versions(_project(project))
+
+    def info(
+        self, project: str, version: str | None = None, *, warn: Callable[[str], None] | None = None
+    ) -> VersionInfo:
+        """A staged version (default: the latest): its files, their SHA-256 and metadata, the
+        regions holding it, and the bucket and key of each file in each region."""
+        reader = self.reader(warn)
+        name = _project(project)
+        return reader.info(name, _version(version) if version else reader.latest(name))
+
+    def download(
+        self,
+        project: str,
+        version: str | None = None,
+        dest: str | Path = ".",
+        *,
+        files: Sequence[str] = (),
+        force: bool = False,
+        warn: Callable[[str], None] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Downloaded]:
+        """Download a version's files (all, or those matching the names or globs in ``files``)
+        into ``dest``, each verified against its SHA-256 before it is moved into place.
+
+        :raises IntegrityError: no region holds bytes matching the recorded SHA-256.
+        """
+        from hatch_startifact.downloads import Downloader
+
+        version_info = self.info(project, version, warn=warn)
+        return Downloader(self.aws, warn).download(version_info, Path(dest), files, force, progress)
+
     def close(self) -> None:
         self.aws.close()
 
@@ -137,3 +190,23 @@ class Session:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _project(name: str) -> str:
+    from hatch_startifact.names import check_project
+
+    value, problem = check_project(name)
+    if problem:
+        raise InvalidInputError([problem])
+    assert value is not None
+    return value
+
+
+def _version(text: str) -> str:
+    from hatch_startifact.names import check_version
+
+    value, problem = check_version(text)
+    if problem:
+        raise InvalidInputError([problem])
+    assert value is not None
+    return value

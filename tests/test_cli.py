@@ -447,8 +447,9 @@ BAD_INPUTS = [
         ["stage", "a", "1.0", "{wheel}", "--parameter", "/nothing-here"],
         1,
         "error: organisation configuration /nothing-here could not be read from any "
-        "region (us-east-1: not found): run `startifact setup`, or check --parameter / "
-        "STARTIFACT_PARAMETER and your credentials",
+        "region (us-east-1: not found): run `startifact setup`, or check the parameter name "
+        "(--parameter, -o parameter, STARTIFACT_PARAMETER or [tool.startifact]) and your "
+        "credentials",
         id="no-configuration",
     ),
     pytest.param(["stage"], 2, "", id="usage"),

@@ -524,8 +524,8 @@ def test_load_organisation_lists_every_region_reason_when_none_has_it() -> None:
     assert "eu-west-2: ssm:GetParameter denied on /startifact" in message
     assert "ap-south-1: could not connect to ap-south-1" in message
     assert message.endswith(
-        "): run `startifact setup`, or check --parameter / STARTIFACT_PARAMETER "
-        "and your credentials"
+        "): run `startifact setup`, or check the parameter name (--parameter, -o parameter, "
+        "STARTIFACT_PARAMETER or [tool.startifact]) and your credentials"
     )
 
 
@@ -554,7 +554,7 @@ def test_load_organisation_needs_a_candidate_region() -> None:
         load_organisation("/startifact", [], read)
 
     assert str(raised.value) == (
-        "no region to read the organisation configuration from: set AWS_REGION, "
-        "STARTIFACT_REGIONS or --regions"
+        "no region to read the organisation configuration from: set AWS_REGION or "
+        "STARTIFACT_REGIONS (or name regions with --regions, -o regions or [tool.startifact])"
     )
     assert read.calls == []

@@ -22,7 +22,7 @@ def problems_of(options: dict[str, object]) -> tuple[str, ...]:
 
 def test_no_options_give_the_defaults() -> None:
     assert parse_options({}) == PublishOptions(
-        dry_run=False, regions=None, parameter=None, metadata={}, no_prompt=False
+        dry_run=False, regions=None, parameter=None, metadata={}
     )
 
 
@@ -125,11 +125,7 @@ def test_an_unknown_option_far_from_every_valid_one_lists_the_valid_options() ->
 def test_the_options_hatch_adds_itself_are_accepted() -> None:
     options = parse_options({"no_prompt": True, "initialize_auth": False, "dry-run": ""})
 
-    assert options == PublishOptions(dry_run=True, no_prompt=True)
-
-
-def test_no_prompt_defaults_to_false_when_hatch_passes_it_false() -> None:
-    assert parse_options({"no_prompt": False, "initialize_auth": False}).no_prompt is False
+    assert options == PublishOptions(dry_run=True)
 
 
 def test_every_problem_is_reported_at_once() -> None:

@@ -187,8 +187,9 @@ def test_organisation_missing_from_the_default_region_says_what_to_do(
 
     assert str(raised.value) == (
         "organisation configuration /startifact could not be read from any region "
-        "(us-east-1: not found): run `startifact setup`, or check --parameter / "
-        "STARTIFACT_PARAMETER and your credentials"
+        "(us-east-1: not found): run `startifact setup`, or check the parameter name "
+        "(--parameter, -o parameter, STARTIFACT_PARAMETER or [tool.startifact]) and your "
+        "credentials"
     )
 
 
@@ -201,8 +202,8 @@ def test_organisation_without_any_region_to_read_from_says_how_to_name_one(
         _ = open_session().organisation
 
     assert str(raised.value) == (
-        "no region to read the organisation configuration from: set AWS_REGION, "
-        "STARTIFACT_REGIONS or --regions"
+        "no region to read the organisation configuration from: set AWS_REGION or "
+        "STARTIFACT_REGIONS (or name regions with --regions, -o regions or [tool.startifact])"
     )
 
 
