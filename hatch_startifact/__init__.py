@@ -1,6 +1,10 @@
 """hatch-startifact: stage build artifacts to S3 in several AWS regions, with versions in SSM.
 
-Importing this package is cheap: it imports neither boto3 nor Hatch.
+Importing this package is cheap: it imports neither boto3 nor Hatch. Plugins mark their hook
+implementations with `hookimpl` (see `hatch_startifact.hookspecs`).
 """
 
+from hatch_startifact.hookspecs import hookimpl
+
 __version__ = "0.1.0"
+__all__ = ["__version__", "hookimpl"]

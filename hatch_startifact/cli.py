@@ -101,7 +101,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="check and report what would be staged; write nothing",
     )
     stage.add_argument("--json", action="store_true", help="print the result as JSON")
+    stage.add_argument(
+        "--disable-plugin",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="do not load this plugin (repeatable; see `startifact plugins`)",
+    )
     stage.set_defaults(handler=_run_stage)
+
+    plugins = commands.add_parser(
+        "plugins",
+        help="list the loaded plugins and the hooks each implements",
+        description="List the plugins staging would use: the built-in ones and those "
+        "installed under the 'startifact' entry-point group.",
+    )
+    plugins.add_argument(
+        "--disable-plugin",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="leave this plugin out (repeatable)",
+    )
+    plugins.add_argument("--json", action="store_true", help="print the result as JSON")
+    plugins.add_argument(
+        "-v", "--verbose", action="store_true", help="show a traceback with any error"
+    )
+    plugins.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    plugins.set_defaults(handler=_lazy_commands("run_plugins"))
 
     info = commands.add_parser(
         "info",
@@ -151,6 +178,16 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("--json", action="store_true", help="print the result as JSON")
     download.set_defaults(handler=_lazy("run_download"))
     return parser
+
+
+def _lazy_commands(name: str) -> Handler:
+    def run(args: argparse.Namespace, console: Console) -> int:
+        from hatch_startifact import commands
+
+        handler: Handler = getattr(commands, name)
+        return handler(args, console)
+
+    return run
 
 
 def _lazy(name: str) -> Handler:

@@ -119,11 +119,19 @@ def _report_setup(console: Console, parameter: str, results: list[RegionSetup]) 
 
 def run_stage(args: argparse.Namespace, console: Console) -> int:
     metadata, problems = split_metadata_pairs(args.metadata)
-    request = StageRequest.create(
-        args.project, args.version, args.paths, metadata, args.dry_run, problems
-    )
     listener = StageConsole(console)
-    with Session(regions=args.regions, parameter=args.parameter) as session:
+    with Session(
+        regions=args.regions, parameter=args.parameter, disable_plugins=args.disable_plugin
+    ) as session:
+        request = StageRequest.create(
+            args.project,
+            args.version,
+            args.paths,
+            metadata,
+            args.dry_run,
+            problems,
+            plugins=session.plugins,
+        )
         try:
             report = session.stage_request(request, listener=listener)
         finally:
@@ -163,3 +171,21 @@ def stage_json(report: StageReport) -> dict[str, Any]:
             for r in report.regions
         ],
     }
+
+
+def run_plugins(args: argparse.Namespace, console: Console) -> int:
+    from hatch_startifact.plugins import Plugins
+
+    found = Plugins(args.disable_plugin).info()
+    if console.json_mode:
+        console.emit_json(
+            [
+                {"name": p.name, "hooks": list(p.hooks), "builtin": p.builtin, "source": p.source}
+                for p in found
+            ]
+        )
+        return EXIT_OK
+    for plugin in found:
+        console.line(f"{plugin.name}  ({plugin.source})")
+        console.line(f"  hooks: {', '.join(plugin.hooks) or 'none'}")
+    return EXIT_OK

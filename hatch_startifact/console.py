@@ -124,6 +124,9 @@ class StageConsole(Listener):
             self._bar.clear()
         self._console.line(file_line(result))
 
+    def warning(self, text: str) -> None:
+        self._console.warn(text)
+
     def region_failed(self, region: str, reason: str) -> None:
         if self._bar:
             self._bar.clear()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -25,11 +25,18 @@ from hatch_startifact.regions import shuffled
 
 @dataclass(frozen=True)
 class Downloaded:
+    """One file of a download: where it is, and where it came from."""
+
     filename: str
     path: Path
     region: str | None  # None when a matching file was already there
     size: int
     sha256: str
+
+
+def select(files: Sequence[StagedFile], patterns: Sequence[str]) -> list[StagedFile]:
+    """The files whose names match any of ``patterns`` (names or globs); all without any."""
+    return [f for f in files if not patterns or any(fnmatchcase(f.filename, p) for p in patterns)]
 
 
 def file_sha256(path: Path) -> str:
@@ -56,11 +63,7 @@ class Downloader:
         progress: Callable[[int], None] | None = None,
     ) -> list[Downloaded]:
         """Download and verify the version's files (those matching ``patterns``) into ``dest``."""
-        chosen = [
-            f
-            for f in info.files
-            if not patterns or any(fnmatchcase(f.filename, p) for p in patterns)
-        ]
+        chosen = select(info.files, patterns)
         if not chosen:
             names = ", ".join(f.filename for f in info.files)
             raise StartifactError(
@@ -93,7 +96,11 @@ class Downloader:
             target = dest / staged.filename
             if not target.exists():
                 continue
-            if target.is_file() and file_sha256(target) == staged.sha256:
+            if not target.is_file():
+                raise StartifactError(
+                    f"{target} exists and is not a file; remove it or choose another --dest"
+                )
+            if file_sha256(target) == staged.sha256:
                 present.add(staged.filename)
             elif not force:
                 clashing.append(str(target))
@@ -134,9 +141,9 @@ class Downloader:
         progress: Callable[[int], None] | None,
     ) -> None:
         digest = hashlib.sha256()
-        handle, temporary = tempfile.mkstemp(
-            dir=dest, prefix=f".{staged.filename}.", suffix=".partial"
-        )
+        # Created like any new file (mode from the umask, unlike mkstemp's 0600), exclusively.
+        temporary = str(dest / f".{staged.filename}.{secrets.token_hex(6)}.partial")
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(handle, "wb") as stream:
 

@@ -84,8 +84,17 @@ class NoSuchProjectError(StartifactError):
 
 
 class NoSuchVersionError(StartifactError):
-    """The project exists but the version was never staged (or no region can serve it)."""
+    """The project exists but no region's index lists the version."""
 
 
 class IntegrityError(StartifactError):
-    """Downloaded bytes do not match the SHA-256 their metadata records."""
+    """Bytes or metadata failed verification.
+
+    Raised when regions disagree about a file's SHA-256 with no majority. A download whose
+    bytes do not match raises it inside one region's attempt, which becomes a warning, and
+    the next region is tried.
+    """
+
+
+class PluginError(StartifactError):
+    """A plugin failed, misbehaved or could not be loaded; the message names it."""

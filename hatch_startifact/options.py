@@ -5,6 +5,7 @@
 ``-o regions=R1,R2``   regions to use instead of the organisation's
 ``-o parameter=NAME``  the organisation configuration parameter
 ``-o metadata.K=V``    metadata ``K`` for every file (one ``-o`` per key)
+``-o disable-plugins``  plugins not to load, comma-separated (``startifact.git,other``)
 =====================  ==================================================================
 """
 
@@ -19,7 +20,7 @@ from hatch_startifact.names import check_metadata_item
 from hatch_startifact.project_config import suggest
 from hatch_startifact.regions import parse_regions
 
-KEYS = ("dry-run", "regions", "parameter", "metadata.KEY")
+KEYS = ("dry-run", "regions", "parameter", "metadata.KEY", "disable-plugins")
 #: Options Hatch itself adds for every publisher.
 HATCH_KEYS = frozenset({"no_prompt", "initialize_auth"})
 _TRUE = {"", "1", "true", "yes", "on"}
@@ -32,6 +33,7 @@ class PublishOptions:
     regions: tuple[str, ...] | None = None
     parameter: str | None = None
     metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
+    disable_plugins: tuple[str, ...] = ()
 
 
 def _flag(key: str, value: object, problems: list[str]) -> bool:
@@ -64,8 +66,11 @@ def parse_options(options: Mapping[str, object]) -> PublishOptions:
             metadata[name] = str(value)
             if bad := check_metadata_item(name, str(value)):
                 problems.append(f"-o {key}: {bad}")
-        elif key not in {"dry-run", "regions", "parameter"} | HATCH_KEYS:
+        elif key not in {"dry-run", "regions", "parameter", "disable-plugins"} | HATCH_KEYS:
             problems.append(f"-o {key} is not an option{suggest(key, KEYS)}")
     if problems:
         raise InvalidInputError(problems)
-    return PublishOptions(dry_run, regions, parameter, metadata)
+    disabled = tuple(
+        n.strip() for n in str(options.get("disable-plugins", "")).split(",") if n.strip()
+    )
+    return PublishOptions(dry_run, regions, parameter, metadata, disabled)

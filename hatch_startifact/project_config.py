@@ -32,7 +32,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 TABLE = "tool.startifact"
-KEYS = ("project", "regions", "parameter", "metadata")
+KEYS = ("project", "regions", "parameter", "metadata", "disable-plugins")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class ProjectConfig:
     regions: tuple[str, ...] | None = None
     parameter: str | None = None
     metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
+    disable_plugins: tuple[str, ...] = ()
 
 
 def suggest(key: str, valid: tuple[str, ...]) -> str:
@@ -88,9 +89,13 @@ def parse_project_config(table: Mapping[str, Any], where: str = TABLE) -> Projec
     for key, value in metadata.items():
         if bad := check_metadata_item(key, value):
             problems.append(f"{where}.metadata.{key}: {bad}")
+    disabled = table.get("disable-plugins", [])
+    if not isinstance(disabled, list) or not all(isinstance(n, str) for n in disabled):
+        problems.append(f"{where}.disable-plugins must be a list of plugin names, not {disabled!r}")
+        disabled = []
     if problems:
         raise InvalidInputError(problems)
-    return ProjectConfig(project, regions, parameter, dict(metadata))
+    return ProjectConfig(project, regions, parameter, dict(metadata), tuple(disabled))
 
 
 def load_pyproject(root: Path) -> dict[str, Any]:

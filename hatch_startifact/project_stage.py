@@ -62,6 +62,9 @@ class DisplayListener(Listener):
         )
         show(file_line(result))
 
+    def warning(self, text: str) -> None:
+        self._display.warning(text)
+
     def region_failed(self, region: str, reason: str) -> None:
         if self._bar:
             self._bar.clear()
@@ -91,11 +94,20 @@ def stage_project(
         paths = expand_named(artifacts, project.root, project.name, project.version)
     else:
         paths = current_artifacts(project.build_dir, project.name, project.version)
-    request = StageRequest.create(
-        config.project or project.name, project.version, paths, effective.metadata, options.dry_run
-    )
     listener = DisplayListener(display)
-    with Session(regions=effective.regions, parameter=effective.parameter) as session:
+    disabled = (*config.disable_plugins, *options.disable_plugins)
+    with Session(
+        regions=effective.regions, parameter=effective.parameter, disable_plugins=disabled
+    ) as session:
+        request = StageRequest.create(
+            config.project or project.name,
+            project.version,
+            paths,
+            effective.metadata,
+            options.dry_run,
+            plugins=session.plugins,
+            directory=project.root,
+        )
         report = session.stage_request(request, listener=listener)
     summary, _ = summarise(report)
     if summary:

@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from hatch_startifact.artifacts import MULTIPART_THRESHOLD
 from hatch_startifact.console import Console, format_size
-from hatch_startifact.downloads import Downloaded, Downloader
+from hatch_startifact.downloads import Downloaded, Downloader, select
 from hatch_startifact.errors import StartifactError
 from hatch_startifact.metadata import StagedFile
 from hatch_startifact.names import check_project
@@ -64,8 +65,9 @@ def run_download(args: argparse.Namespace, console: Console) -> int:
     dest = Path(args.dest)
     with Session(regions=args.regions, parameter=args.parameter) as session:
         info = session.info(args.project, args.version, warn=console.warn)
-        large = sum(f.size for f in info.files if f.size >= 8 * 1024 * 1024)
-        bar = console.progress_bar(large)
+        chosen = select(info.files, args.file)
+        large = any(f.size >= MULTIPART_THRESHOLD for f in chosen)
+        bar = console.progress_bar(sum(f.size for f in chosen)) if large else None
         try:
             done = Downloader(session.aws, console.warn).download(
                 info, dest, args.file, args.force, bar.advance if bar else None

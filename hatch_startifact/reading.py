@@ -9,7 +9,7 @@ object costs a warning, not the download.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -19,6 +19,7 @@ from packaging.version import Version
 from hatch_startifact.aws import Aws
 from hatch_startifact.configuration import OrganisationConfig
 from hatch_startifact.errors import (
+    AccessDeniedError,
     AwsError,
     IntegrityError,
     NoSuchProjectError,
@@ -39,6 +40,8 @@ Warn = Callable[[str], None]
 
 @dataclass(frozen=True)
 class VersionSummary:
+    """One staged version: its file names and the regions whose index lists it."""
+
     version: str
     files: tuple[str, ...]
     regions: tuple[str, ...]
@@ -136,7 +139,12 @@ class Reader:
             raise StartifactError(
                 f"bucket name parameter {self._org.bucket_name_param} does not exist in {region}"
             )
-        data = client.get_document(bucket, self._layout.index_key(project), INDEX_LIMIT)
+        try:
+            data = client.get_document(bucket, self._layout.index_key(project), INDEX_LIMIT)
+        except AccessDeniedError as error:
+            # Without s3:ListBucket, S3 answers a missing object with AccessDenied.
+            self._warn(f"{region}: {error}; the project may simply not be staged there")
+            data = None
         if data is None:
             return bucket, ProjectIndex(project, ())
         try:
@@ -180,6 +188,7 @@ class Reader:
     def info(self, project: str, version: str) -> VersionInfo:
         """A version's files, from the metadata documents every holding region agrees on."""
         indexes = self.indexes(project)
+        version = _staged_form(version, indexes.values())
         holding = {r: b for r, (b, i) in indexes.items() if i.files(version)}
         if not holding:
             staged = sorted(
@@ -196,9 +205,24 @@ class Reader:
         names = sorted({n for r in holding for n in indexes[r][1].files(version) or ()})
         files, holders = [], {}
         for name in names:
-            staged_file, regions = self._describe(project, version, name, holding)
+            try:
+                listing = {
+                    r: b for r, b in holding.items() if name in (indexes[r][1].files(version) or ())
+                }
+                staged_file, regions = self._describe(project, version, name, listing)
+            except IntegrityError:
+                raise
+            except StartifactError as error:  # an index entry no region can back up
+                self._warn(f"{name} left out: {error}")
+                continue
             files.append(staged_file)
             holders[name] = regions
+        if not files:
+            raise StartifactError(
+                f"no file of {project} {version} has a readable metadata "
+                "document in any region; see the warnings"
+            )
+        names = [f.filename for f in files]
         keys = {n: self._layout.artifact_key(project, version, n) for n in names}
         return VersionInfo(project, version, tuple(files), holding, keys, holders, self._regions)
 
@@ -239,6 +263,15 @@ class Reader:
                 "not using that region for it"
             )
         return good[agreeing[0]], agreeing
+
+
+def _staged_form(version: str, indexes: Iterable[tuple[str, ProjectIndex]]) -> str:
+    """The version as it was staged: ``1.0`` finds ``1.0.0`` (equal in PEP 440), if staged."""
+    staged = {v for _, index in indexes for v, _ in index.versions}
+    if version in staged:
+        return version
+    wanted = Version(version)
+    return next((v for v in sorted(staged) if Version(v) == wanted), version)
 
 
 def _reason(error: Exception) -> str:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from hatch_startifact.aws import Aws
     from hatch_startifact.downloads import Downloaded
+    from hatch_startifact.plugins import Plugins
     from hatch_startifact.reading import Reader, VersionInfo, VersionSummary
     from hatch_startifact.staging import Listener, StageReport, StageRequest
 
@@ -57,6 +58,8 @@ class Session:
     :param parameter: the configuration parameter name (default ``/startifact``).
     :param boto3_session: credentials and default region; a new ``boto3.Session()`` if omitted.
     :param concurrency: how many uploads run at once across all regions.
+    :param disable_plugins: names of plugins (built-in or installed) not to load.
+    :param plugins: a ready `Plugins` host to use instead of loading the installed ones.
     """
 
     def __init__(
@@ -66,6 +69,8 @@ class Session:
         parameter: str | None = None,
         boto3_session: boto3.Session | None = None,
         concurrency: int = 8,
+        disable_plugins: Sequence[str] = (),
+        plugins: Plugins | None = None,
     ) -> None:
         from hatch_startifact.aws import Aws
 
@@ -75,6 +80,17 @@ class Session:
         self._concurrency = concurrency
         self._organisation: OrganisationConfig | None = None
         self._lock = threading.Lock()
+        self._plugins = plugins
+        self._disabled = tuple(disable_plugins)
+
+    @property
+    def plugins(self) -> Plugins:
+        """The plugin host: built-in plugins and the ``startifact`` entry points, loaded once."""
+        if self._plugins is None:
+            from hatch_startifact.plugins import Plugins
+
+            self._plugins = Plugins(self._disabled)
+        return self._plugins
 
     @property
     def organisation(self) -> OrganisationConfig:
@@ -104,26 +120,43 @@ class Session:
         *,
         dry_run: bool = False,
         listener: Listener | None = None,
+        directory: str | Path | None = None,
     ) -> StageReport:
         """Stage files as ``project`` ``version`` in every region; see `staging`.
 
+        Plugins may change the version, refuse the stage or add metadata first.
+
+        :param directory: the project directory plugins are told about (default: cwd).
         :raises InvalidInputError: naming every invalid input; nothing was written.
         :raises ConflictError: a file is staged with different bytes; nothing was written.
+        :raises PluginError: a plugin failed or misbehaved; nothing was written.
         """
         from hatch_startifact.staging import StageRequest
 
-        request = StageRequest.create(project, version, paths, metadata, dry_run)
+        request = StageRequest.create(
+            project,
+            version,
+            paths,
+            metadata,
+            dry_run,
+            plugins=self.plugins,
+            directory=Path(directory) if directory else None,
+        )
         return self.stage_request(request, listener=listener)
 
     def stage_request(
         self, request: StageRequest, *, listener: Listener | None = None
     ) -> StageReport:
-        """Stage an already validated `staging.StageRequest`."""
-        from hatch_startifact.staging import stage
+        """Stage an already validated `StageRequest`, then tell plugins what was staged."""
+        from hatch_startifact.staging import Listener, stage
 
-        return stage(
+        listener = listener or Listener()
+        report = stage(
             request, self.organisation, self.regions, self.aws, listener, self._concurrency
         )
+        if not request.dry_run:
+            self.plugins.staged(report, listener.warning)
+        return report
 
     def reader(self, warn: Callable[[str], None] | None = None) -> Reader:
         """A `Reader` over this session's regions; ``warn`` hears about regions passed over."""
@@ -170,7 +203,8 @@ class Session:
         """Download a version's files (all, or those matching the names or globs in ``files``)
         into ``dest``, each verified against its SHA-256 before it is moved into place.
 
-        :raises IntegrityError: no region holds bytes matching the recorded SHA-256.
+        :raises StartifactError: some file could not be downloaded with matching bytes from
+            any region (each region's failure was passed to ``warn``).
         """
         from hatch_startifact.downloads import Downloader
 

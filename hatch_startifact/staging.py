@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from hatch_startifact.artifacts import Artifact, check_paths
 from hatch_startifact.aws import Aws
@@ -44,6 +44,9 @@ from hatch_startifact.regional import (
     survey,
 )
 
+if TYPE_CHECKING:
+    from hatch_startifact.plugins import Plugins
+
 T = TypeVar("T")
 
 
@@ -56,6 +59,12 @@ class StageRequest:
     artifacts: tuple[Artifact, ...]
     metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
     dry_run: bool = False
+    #: metadata plugins added, per file name (never overlapping ``metadata``)
+    file_metadata: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)
+
+    def metadata_of(self, filename: str) -> dict[str, str]:
+        """Everything that goes under ``metadata`` in one file's metadata document."""
+        return {**self.metadata, **self.file_metadata.get(filename, {})}
 
     @classmethod
     def create(
@@ -66,11 +75,17 @@ class StageRequest:
         metadata: Mapping[str, str] | None = None,
         dry_run: bool = False,
         problems: Iterable[str] = (),
+        plugins: Plugins | None = None,
+        directory: Path | None = None,
     ) -> StageRequest:
         """Validate everything, reporting every problem at once, then hash the files.
 
+        With ``plugins``, their hooks may change the version, refuse the stage and add
+        metadata per file (see `hatch_startifact.hookspecs`).
+
         :param problems: problems the caller already found (e.g. in its own options), to
             report together with these.
+        :param directory: the project directory plugins are told about (default: cwd).
         """
         metadata = dict(metadata or {})
         project_name, project_problem = check_project(project)
@@ -83,8 +98,43 @@ class StageRequest:
             raise InvalidInputError(problems)
         assert project_name is not None
         assert version_name is not None
-        hashed = tuple(Artifact.from_path(path) for path in found)  # only once all is valid
-        return cls(project_name, version_name, hashed, metadata, dry_run)
+        if plugins is None:
+            hashed = tuple(Artifact.from_path(path) for path in found)  # only once all is valid
+            return cls(project_name, version_name, hashed, metadata, dry_run)
+        return cls._with_plugins(
+            plugins, project_name, version_name, found, metadata, dry_run, directory or Path.cwd()
+        )
+
+    @classmethod
+    def _with_plugins(
+        cls,
+        plugins: Plugins,
+        project: str,
+        version: str,
+        found: list[Path],
+        metadata: dict[str, str],
+        dry_run: bool,
+        directory: Path,
+    ) -> StageRequest:
+        version = plugins.version(project, version, found, directory)
+        refused = plugins.check(project, version, found, metadata, directory)
+        if refused:
+            raise InvalidInputError(refused)
+        hashed = tuple(Artifact.from_path(path) for path in found)
+        added = {
+            a.filename: plugins.metadata(
+                metadata,
+                project=project,
+                version=version,
+                filename=a.filename,
+                path=a.path,
+                size=a.size,
+                sha256=a.sha256,
+                directory=directory,
+            )
+            for a in hashed
+        }
+        return cls(project, version, hashed, metadata, dry_run, added)
 
 
 @dataclass(frozen=True)
@@ -127,6 +177,9 @@ class Listener:
 
     def region_failed(self, region: str, reason: str) -> None:
         """A region failed; the others go on."""
+
+    def warning(self, text: str) -> None:
+        """Something went wrong that does not change the outcome (a notification plugin)."""
 
     def progress(self, region: str, filename: str, transferred: int) -> None:
         """``transferred`` more bytes of a large file were uploaded to ``region``."""
@@ -179,7 +232,7 @@ def stage(
         request.artifacts,
         {
             a.filename: metadata_document(
-                request.project, request.version, a, request.metadata, staged_at
+                request.project, request.version, a, request.metadata_of(a.filename), staged_at
             )
             for a in request.artifacts
         },

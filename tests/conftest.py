@@ -25,8 +25,10 @@ BUCKET_PARAMETER = "/buckets/staging"
 def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Fake credentials and no stray configuration from the machine running the tests."""
     for name in list(os.environ):
-        if name.startswith(("AWS_", "STARTIFACT_", "BOTO_")):
+        if name.startswith(("AWS_", "STARTIFACT_", "BOTO_", "GITHUB_", "GITLAB_", "CIRCLE")):
             monkeypatch.delenv(name)
+    # Not inside this checkout: the built-in git plugin would add this repository's commit.
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
     home = tmp_path_factory.mktemp("aws-home")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "credentials"))

@@ -118,7 +118,8 @@ def test_metadata_without_a_key_suggests_the_metadata_form() -> None:
 
 def test_an_unknown_option_far_from_every_valid_one_lists_the_valid_options() -> None:
     assert problems_of({"verbose": ""}) == (
-        "-o verbose is not an option (valid keys: dry-run, regions, parameter, metadata.KEY)",
+        "-o verbose is not an option (valid keys: dry-run, regions, parameter, metadata.KEY, "
+        "disable-plugins)",
     )
 
 

@@ -97,7 +97,7 @@ def test_an_unknown_key_near_a_valid_one_suggests_it(key: str, suggestion: str) 
 def test_an_unknown_key_far_from_every_valid_one_lists_the_valid_keys() -> None:
     assert problems_of({"colour": "blue"}) == (
         "tool.startifact.colour is not an option "
-        "(valid keys: project, regions, parameter, metadata)",
+        "(valid keys: project, regions, parameter, metadata, disable-plugins)",
     )
 
 
