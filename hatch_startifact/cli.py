@@ -130,6 +130,42 @@ def build_parser() -> argparse.ArgumentParser:
     plugins.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     plugins.set_defaults(handler=_lazy_commands("run_plugins"))
 
+    iam = commands.add_parser(
+        "iam",
+        help="print IAM policies and CloudFormation templates",
+        description="Print least-privilege IAM for the organisation or for one project.",
+    )
+    iam_commands = iam.add_subparsers(title="what", metavar="WHAT", required=True)
+    template = iam_commands.add_parser(
+        "template",
+        parents=[common],
+        help="the organisation's CloudFormation template (deploy it in every region)",
+    )
+    template.set_defaults(handler=_lazy_commands("run_iam_template"))
+    project = iam_commands.add_parser(
+        "project",
+        parents=[common],
+        help="Owner, Contributor and Viewer policies and a permissions boundary for a project",
+        description="Print a CloudFormation template (or, with --format json, the policy "
+        "documents) granting Owner, Contributor and Viewer access to one project's "
+        "keys and version records in every region, plus a permissions boundary. "
+        "Reads the organisation configuration and each region's bucket name.",
+    )
+    project.add_argument("project", metavar="PROJECT")
+    project.add_argument(
+        "--format",
+        choices=["cloudformation", "json"],
+        default="cloudformation",
+        help="output format (default: cloudformation)",
+    )
+    project.add_argument(
+        "--account-id",
+        metavar="ID",
+        default="*",
+        help="account id in the SSM ARNs of --format json (default: *)",
+    )
+    project.set_defaults(handler=_lazy_commands("run_iam_project"))
+
     info = commands.add_parser(
         "info",
         parents=[common],

@@ -189,3 +189,54 @@ def run_plugins(args: argparse.Namespace, console: Console) -> int:
         console.line(f"{plugin.name}  ({plugin.source})")
         console.line(f"  hooks: {', '.join(plugin.hooks) or 'none'}")
     return EXIT_OK
+
+
+def run_iam_template(args: argparse.Namespace, console: Console) -> int:
+    from hatch_startifact.iam import organisation_template
+
+    print(organisation_template(), end="", file=console.out)
+    return EXIT_OK
+
+
+def run_iam_project(args: argparse.Namespace, console: Console) -> int:
+    from hatch_startifact.iam import project_policies, project_template
+
+    with Session(regions=args.regions, parameter=args.parameter) as session:
+        project = session_project(args.project)
+        buckets = {}
+        for region in session.regions:
+            bucket = session.aws.region(region).get_parameter(
+                session.organisation.bucket_name_param
+            )
+            if bucket is None:
+                raise StartifactError(
+                    f"bucket name parameter {session.organisation.bucket_name_param} does not "
+                    f"exist in {region}: deploy the organisation template there first"
+                )
+            buckets[region] = bucket
+        if args.format == "json":
+            console.emit_json(
+                project_policies(
+                    session.organisation,
+                    session.parameter,
+                    buckets,
+                    project,
+                    account=args.account_id,
+                )
+            )
+        else:
+            print(
+                project_template(session.organisation, session.parameter, buckets, project),
+                file=console.out,
+            )
+    return EXIT_OK
+
+
+def session_project(name: str) -> str:
+    from hatch_startifact.errors import InvalidInputError
+    from hatch_startifact.names import check_project
+
+    value, problem = check_project(name)
+    if problem or value is None:
+        raise InvalidInputError([problem or name])
+    return value
