@@ -76,3 +76,11 @@ def demo(session: nox.Session) -> None:
     """The quick start: set up, build, stage and inspect, against a local moto server."""
     session.install(".", "hatch", "moto[server]==5.2.5")
     session.run("python", "examples/demo.py")
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Benchmarks against a local moto server; pass options after --, e.g. -- --runs 5."""
+    session.install(".", "moto[server]==5.2.5", "hatchling")
+    session.run("python", "benchmarks/bench.py", *session.posargs)
+    session.run("python", "benchmarks/import_cost.py", "30")

@@ -14,10 +14,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-from s3transfer.manager import TransferManager
+from s3transfer.manager import TransferConfig, TransferManager
 from s3transfer.subscribers import BaseSubscriber
 
 from hatch_startifact import __version__
@@ -57,6 +56,8 @@ GRANTED_BY = {
 }
 
 ProgressCallback = Callable[[int], None]
+#: Parts of large files uploaded at once (and held in memory) per region.
+PARTS_IN_MEMORY = 3
 
 
 def client_config(max_pool_connections: int = 20) -> Config:
@@ -151,10 +152,13 @@ class Region:
         )
         self._transfer = TransferManager(
             s3,
+            # Parts in flight and in memory per region are bounded, so memory does not grow
+            # with file size: at most PARTS_IN_MEMORY x 8 MiB per region.
             TransferConfig(
                 multipart_threshold=MULTIPART_THRESHOLD,
                 multipart_chunksize=PART_SIZE,
-                max_concurrency=concurrency,
+                max_request_concurrency=PARTS_IN_MEMORY,
+                max_in_memory_upload_chunks=PARTS_IN_MEMORY,
             ),
         )
 

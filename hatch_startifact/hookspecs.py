@@ -1,10 +1,12 @@
 """The hooks other tools implement to customise staging (entry-point group ``startifact``).
 
 A plugin is a module (or object) with functions named like these specifications and marked
-with `hatch_startifact.hookimpl`, registered through an entry point::
+with `hatch_startifact.hookimpl`, registered through an entry point:
 
-    [project.entry-points.startifact]
-    my-plugin = "my_plugin"
+```toml
+[project.entry-points.startifact]
+my-plugin = "my_plugin"
+```
 
 Hooks are called with keyword arguments; an implementation may accept any subset of them.
 Every hook sees normalised names (PEP 503 project, PEP 440 version).

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from hatch_startifact import hookspecs
-from hatch_startifact.errors import PluginError
+from hatch_startifact.errors import InvalidInputError, PluginError
 from hatch_startifact.hookspecs import PROJECT
 from hatch_startifact.names import RESERVED_PREFIX, check_metadata_item, check_version
 
@@ -62,15 +62,17 @@ class Plugins:
             known.update(self._load_entry_points())
         unknown = sorted(set(disabled) - known)
         if unknown:
-            raise PluginError(
-                f"cannot disable {', '.join(map(repr, unknown))}: no such plugin "
-                f"(plugins: {', '.join(sorted(known))})"
+            raise InvalidInputError(
+                [  # a wrong name in the user's options: a usage error
+                    f"cannot disable {', '.join(map(repr, unknown))}: no such plugin "
+                    f"(plugins: {', '.join(sorted(known))})"
+                ]
             )
         try:
             self.manager.check_pending()
         except pluggy.PluginValidationError as error:
             culprit = self.manager.get_name(error.plugin)
-            raise PluginError(f"plugin {culprit!r} is invalid: {error}") from None
+            raise PluginError(f"plugin {culprit!r} is invalid: {_one_line(error)}") from None
 
     def _load_entry_points(self) -> set[str]:
         names = set()
@@ -84,7 +86,7 @@ class Plugins:
             except Exception as error:  # a broken plugin is reported, by name, as one line
                 raise PluginError(
                     f"plugin {entry.name!r} ({entry.value}) could not be loaded: "
-                    f"{type(error).__name__}: {error}"
+                    f"{type(error).__name__}: {_one_line(error)}"
                 ) from error
             self._sources[entry.name] = f"{entry.value} (entry point)"
         return names
@@ -92,13 +94,19 @@ class Plugins:
     def register(self, plugin: object, name: str) -> None:
         """Register a plugin object directly (for embedding and tests)."""
         self.manager.register(plugin, name=name)
+        try:
+            self.manager.check_pending()
+        except pluggy.PluginValidationError as error:
+            self.manager.unregister(name=name)
+            raise PluginError(f"plugin {name!r} is invalid: {_one_line(error)}") from None
         self._sources[name] = "registered"
-        self.manager.check_pending()
 
     def info(self) -> list[PluginInfo]:
         """Every loaded plugin and the hooks it implements."""
         result = []
-        for name, plugin in sorted(self.manager.list_name_plugin()):
+        for name, plugin in sorted(self.manager.list_name_plugin(), key=lambda item: item[0]):
+            if plugin is None:  # a blocked (disabled) name
+                continue
             callers = self.manager.get_hookcallers(plugin) or []
             result.append(
                 PluginInfo(
@@ -110,7 +118,13 @@ class Plugins:
             )
         return result
 
-    def _each(self, hook: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+    def _each(
+        self, hook: str, on_error: Callable[[PluginError], None] | None = None, **kwargs: Any
+    ) -> Iterator[tuple[str, Any]]:
+        """Call each implementation in pluggy's order, attributing results and failures.
+
+        :param on_error: given, a failing plugin is reported to it and the next one is called.
+        """
         caller = getattr(self.manager.hook, hook)
         for impl in reversed(caller.get_hookimpls()):
             if impl.hookwrapper or impl.wrapper:
@@ -118,9 +132,13 @@ class Plugins:
             try:
                 result = impl.function(*(kwargs[name] for name in impl.argnames))
             except Exception as error:  # any plugin bug becomes one line naming the plugin
-                raise PluginError(
+                failure = PluginError(
                     f"plugin {impl.plugin_name!r} failed in {hook}: {type(error).__name__}: {error}"
-                ) from error
+                )
+                if on_error is None:
+                    raise failure from error
+                on_error(failure)
+                continue
             yield impl.plugin_name, result
 
     def version(self, project: str, version: str, paths: Sequence[Path], directory: Path) -> str:
@@ -163,6 +181,13 @@ class Plugins:
         ):
             if isinstance(result, str):
                 result = [result]
+            if result is not None and not (
+                isinstance(result, Sequence) and all(isinstance(p, str) for p in result)
+            ):
+                raise PluginError(
+                    f"plugin {name!r} returned {result!r} from startifact_check; "
+                    "return a list of problems (strings) or None"
+                )
             problems.extend(f"plugin {name!r}: {p}" for p in result or ())
         return problems
 
@@ -192,11 +217,12 @@ class Plugins:
 
     def staged(self, report: StageReport, warn: Callable[[str], None]) -> None:
         """Tell plugins what was staged; a failure is a warning, never a failed stage."""
-        try:
-            for _ in self._each("startifact_staged", report=report):
-                pass
-        except PluginError as error:
+
+        def report_failure(error: PluginError) -> None:
             warn(f"{error} (the stage itself is complete)")
+
+        for _ in self._each("startifact_staged", on_error=report_failure, report=report):
+            pass
 
 
 def _metadata_problem(
@@ -219,3 +245,7 @@ def _metadata_problem(
             "hatch-startifact (keys starting with 'startifact')"
         )
     return f"plugin {plugin!r}: {problem}" if problem else None
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())

@@ -12,7 +12,6 @@ Keys: ``startifact.git.commit``, ``startifact.git.branch``, ``startifact.git.dir
 
 from __future__ import annotations
 
-import functools
 import os
 import subprocess
 import unicodedata
@@ -48,7 +47,9 @@ def _git(directory: Path, *args: str) -> str | None:
 class GitProvenance:
     """The commit, branch and dirtiness of the working tree the files were built from."""
 
-    @functools.lru_cache(maxsize=8)  # noqa: B019 - one instance per Plugins, a few directories
+    def __init__(self) -> None:
+        self._described: dict[Path, Mapping[str, str]] = {}
+
     def _describe(self, directory: Path) -> Mapping[str, str]:
         commit = _git(directory, "rev-parse", "HEAD")
         if not commit:
@@ -65,8 +66,15 @@ class GitProvenance:
         return found
 
     @hookimpl
+    def startifact_check(self, directory: Path) -> None:
+        # Called once per stage, before the per-file metadata: look at the tree now.
+        self._described[directory] = self._describe(directory)
+
+    @hookimpl
     def startifact_metadata(self, directory: Path) -> Mapping[str, str]:
-        return dict(self._describe(directory))
+        if directory not in self._described:
+            self._described[directory] = self._describe(directory)
+        return dict(self._described[directory])
 
 
 def ci_metadata(environ: Mapping[str, str]) -> dict[str, str]:
@@ -101,7 +109,8 @@ def ci_metadata(environ: Mapping[str, str]) -> dict[str, str]:
         }
     else:
         return {}
-    return {f"startifact.ci.{k}": _clean(v) for k, v in found.items() if v}
+    cleaned = {f"startifact.ci.{k}": _clean(v) for k, v in found.items()}
+    return {k: v for k, v in cleaned.items() if v}
 
 
 class CiProvenance:

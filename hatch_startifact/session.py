@@ -57,7 +57,8 @@ class Session:
     :param regions: regions to use instead of the organisation's (comma-separated or a list).
     :param parameter: the configuration parameter name (default ``/startifact``).
     :param boto3_session: credentials and default region; a new ``boto3.Session()`` if omitted.
-    :param concurrency: how many uploads run at once across all regions.
+    :param concurrency: how many files upload at once to each region (at most 48 in all;
+        the parts of large files upload three at a time per region).
     :param disable_plugins: names of plugins (built-in or installed) not to load.
     :param plugins: a ready `Plugins` host to use instead of loading the installed ones.
     """

@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from hatch_startifact.plugins import Plugins
 
 T = TypeVar("T")
+#: The most files in flight at once across all regions.
+MAX_WORKERS = 48
 
 
 @dataclass(frozen=True)
@@ -266,7 +268,10 @@ def _refuse_conflicts(request: StageRequest, target: Target, good: Mapping[str, 
 def _stage_surveyed(
     target: Target, good: Mapping[str, Survey], aws: Aws, listener: Listener, concurrency: int
 ) -> dict[str, RegionOutcome]:
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="file") as pool:
+    # `concurrency` files per region at once, so adding regions does not slow each one down,
+    # within one bound for the whole run (never hundreds of uploads at once).
+    workers = min(concurrency * max(1, len(good)), MAX_WORKERS)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="file") as pool:
 
         def work(region: str) -> RegionOutcome:
             files, latest = stage_region(

@@ -150,3 +150,26 @@ def test_every_problem_is_reported_at_once() -> None:
         RESERVED_SHA256,
         "-o dryrun is not an option (did you mean 'dry-run'?)",
     )
+
+
+# ---- disable-plugins ------------------------------------------------------------------------
+
+
+def test_disable_plugins_is_split_on_commas() -> None:
+    assert parse_options({"disable-plugins": "a,b"}).disable_plugins == ("a", "b")
+
+
+def test_disable_plugins_ignores_blanks_around_and_between_names() -> None:
+    options = parse_options({"disable-plugins": " startifact.git , ,release-manager,"})
+
+    assert options.disable_plugins == ("startifact.git", "release-manager")
+
+
+def test_no_plugins_are_disabled_by_default() -> None:
+    assert parse_options({}).disable_plugins == ()
+
+
+def test_disable_plugins_goes_with_the_other_options() -> None:
+    options = parse_options({"disable-plugins": "startifact.ci", "dry-run": "", "no_prompt": True})
+
+    assert options == PublishOptions(dry_run=True, disable_plugins=("startifact.ci",))

@@ -406,3 +406,51 @@ def test_combine_does_not_change_the_config_metadata() -> None:
     combine(CONFIG, metadata={"commit": "abc123"}, environ={})
 
     assert dict(CONFIG.metadata) == {"team": "data", "commit": "from-pyproject"}
+
+
+# ---- disable-plugins ------------------------------------------------------------------------
+
+
+def test_disable_plugins_is_read() -> None:
+    config = parse_project_config({"disable-plugins": ["startifact.git", "release-manager"]})
+
+    assert config.disable_plugins == ("startifact.git", "release-manager")
+
+
+def test_disable_plugins_defaults_to_none_disabled() -> None:
+    assert parse_project_config({}).disable_plugins == ()
+
+
+def test_disable_plugins_is_read_from_pyproject_toml(tmp_path: Path) -> None:
+    write_pyproject(
+        tmp_path,
+        """
+        [tool.startifact]
+        disable-plugins = ["startifact.git"]
+        """,
+    )
+
+    config = project_config_of(load_pyproject(tmp_path))
+
+    assert config.disable_plugins == ("startifact.git",)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        pytest.param("startifact.git", "'startifact.git'", id="string"),
+        pytest.param(["startifact.git", 1], "['startifact.git', 1]", id="not-all-strings"),
+        pytest.param({"startifact.git": True}, "{'startifact.git': True}", id="table"),
+    ],
+)
+def test_disable_plugins_that_is_not_a_list_of_names_is_refused(value: object, shown: str) -> None:
+    assert problems_of({"disable-plugins": value}) == (
+        f"tool.startifact.disable-plugins must be a list of plugin names, not {shown}",
+    )
+
+
+def test_a_bad_disable_plugins_is_reported_with_the_other_problems() -> None:
+    assert problems_of({"disable-plugins": "startifact.git", "parameter": 5}) == (
+        "tool.startifact.parameter must be a string, not int (5)",
+        "tool.startifact.disable-plugins must be a list of plugin names, not 'startifact.git'",
+    )
