@@ -138,9 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     iam_commands = iam.add_subparsers(title="what", metavar="WHAT", required=True)
     template = iam_commands.add_parser(
         "template",
-        parents=[common],
         help="the organisation's CloudFormation template (deploy it in every region)",
     )
+    template.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
+    template.add_argument("-q", "--quiet", action="store_true", help=argparse.SUPPRESS)
     template.set_defaults(handler=_lazy_commands("run_iam_template"))
     project = iam_commands.add_parser(
         "project",
@@ -263,6 +264,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StartifactError as error:
         _report(console, str(error))
         return error.exit_code
+    except BrokenPipeError:  # `startifact ... | head`: the reader left; not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         console.error("interrupted: re-run the same command to complete what was started")
         return 130

@@ -24,6 +24,7 @@ from importlib import resources
 from typing import Any
 
 from hatch_startifact.configuration import OrganisationConfig
+from hatch_startifact.errors import InvalidInputError
 from hatch_startifact.layout import Layout
 
 Statement = dict[str, Any]
@@ -96,6 +97,12 @@ def project_policies(
     own = [
         *contribute,
         _statement("DeleteProjectObjects", ["s3:DeleteObject", "s3:AbortMultipartUpload"], objects),
+        _statement(
+            "FindProjectUploads",
+            ["s3:ListBucketMultipartUploads"],
+            bucket_arns,
+            {"StringLike": {"s3:prefix": [f"{keys}*"]}},
+        ),
         _statement("DeleteVersionRecord", ["ssm:DeleteParameter"], record),
     ]
 
@@ -114,6 +121,14 @@ def project_template(
     organisation: OrganisationConfig, parameter: str, buckets: Mapping[str, str], project: str
 ) -> str:
     """A CloudFormation template (JSON) creating the project's four managed policies."""
+    longest = f"startifact-{project}-contributor"
+    if len(longest) > 128:
+        raise InvalidInputError(
+            [
+                f"project name {project!r} is too long for IAM policy names "
+                f"({longest!r} would be {len(longest)} characters; at most 128)"
+            ]
+        )
     policies = project_policies(
         organisation,
         parameter,
