@@ -8,7 +8,7 @@ from typing import Any
 
 from hatch_startifact.console import Console, StageConsole, summarise
 from hatch_startifact.errors import EXIT_OK, PartialFailureError, StartifactError, UsageError
-from hatch_startifact.names import split_metadata_pairs
+from hatch_startifact.names import require_project, split_metadata_pairs
 from hatch_startifact.organisation import Existing, RegionSetup
 from hatch_startifact.regions import check_region, parse_regions
 from hatch_startifact.session import Session, regions_override
@@ -202,7 +202,7 @@ def run_iam_project(args: argparse.Namespace, console: Console) -> int:
     from hatch_startifact.iam import project_policies, project_template
 
     with Session(regions=args.regions, parameter=args.parameter) as session:
-        project = session_project(args.project)
+        project = require_project(args.project)
         buckets = {}
         for region in session.regions:
             bucket = session.aws.region(region).get_parameter(
@@ -230,13 +230,3 @@ def run_iam_project(args: argparse.Namespace, console: Console) -> int:
                 file=console.out,
             )
     return EXIT_OK
-
-
-def session_project(name: str) -> str:
-    from hatch_startifact.errors import InvalidInputError
-    from hatch_startifact.names import check_project
-
-    value, problem = check_project(name)
-    if problem or value is None:
-        raise InvalidInputError([problem or name])
-    return value

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from hatch_startifact.errors import InvalidInputError
+
 # PEP 508 names: letters, digits, ".", "_" and "-", starting and ending with a letter or digit.
 _PROJECT = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 # A conservative set of characters that are safe in an S3 key, a URL and any file system.
@@ -123,3 +125,19 @@ def is_normalised_version(text: str) -> bool:
 def parse_stored_version(text: str) -> Version | None:
     """A version read back from storage, or ``None`` when it is not one we could have written."""
     return Version(text) if is_normalised_version(text) else None
+
+
+def require_project(name: str) -> str:
+    """The normalised project name, or `InvalidInputError` saying why it is not one."""
+    value, problem = check_project(name)
+    if value is None:
+        raise InvalidInputError([problem or f"invalid project name {name!r}"])
+    return value
+
+
+def require_version(text: str) -> str:
+    """The normalised version, or `InvalidInputError` saying why it is not one."""
+    value, problem = check_version(text)
+    if value is None:
+        raise InvalidInputError([problem or f"invalid version {text!r}"])
+    return value

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -30,6 +29,7 @@ from hatch_startifact.index import ProjectIndex
 from hatch_startifact.layout import Layout
 from hatch_startifact.metadata import StagedFile, parse_metadata_document
 from hatch_startifact.names import is_normalised_version
+from hatch_startifact.parallel import per_region
 from hatch_startifact.regions import shuffled
 
 T = TypeVar("T")
@@ -72,16 +72,6 @@ class VersionInfo:
     def missing(self) -> tuple[str, ...]:
         """The regions asked that do not hold every file (or could not be read)."""
         return tuple(r for r in self.asked if r not in self.regions)
-
-
-def _parallel(items: Sequence[str], work: Callable[[str], T]) -> dict[str, T | Exception]:
-    with ThreadPoolExecutor(max_workers=max(1, len(items)), thread_name_prefix="read") as pool:
-        futures = {item: pool.submit(work, item) for item in items}
-    out: dict[str, T | Exception] = {}
-    for item, future in futures.items():
-        error = future.exception()
-        out[item] = error if isinstance(error, Exception) else future.result()
-    return out
 
 
 class Reader:
@@ -156,7 +146,7 @@ class Reader:
 
     def indexes(self, project: str) -> dict[str, tuple[str, ProjectIndex]]:
         """Each answering region's bucket and project index; failures become warnings."""
-        results = _parallel(self._regions, lambda r: self._index(r, project))
+        results = per_region(self._regions, lambda r: self._index(r, project))
         good: dict[str, tuple[str, ProjectIndex]] = {}
         for region, result in results.items():
             if isinstance(result, Exception):
@@ -242,7 +232,7 @@ class Reader:
                     f"s3://{holding[region]}/{key} is not a valid metadata document: {error}"
                 ) from None
 
-        results = _parallel(list(holding), read)
+        results = per_region(list(holding), read)
         good = {r: f for r, f in results.items() if isinstance(f, StagedFile)}
         for region, result in results.items():
             if isinstance(result, Exception):

@@ -24,7 +24,8 @@ from hatch_startifact.configuration import (
     load_organisation,
     parameter_name,
 )
-from hatch_startifact.errors import InvalidInputError, UsageError
+from hatch_startifact.errors import UsageError
+from hatch_startifact.names import require_project, require_version
 from hatch_startifact.regions import parse_regions
 
 if TYPE_CHECKING:
@@ -170,7 +171,7 @@ class Session:
 
         :raises NoSuchProjectError: nothing was ever staged for it.
         """
-        return self.reader().latest(_project(project))
+        return self.reader().latest(require_project(project))
 
     def versions(
         self,
@@ -179,7 +180,7 @@ class Session:
         warn: Callable[[str], None] | None = None,
     ) -> list[VersionSummary]:
         """Every staged version of ``project``, newest first, with the regions holding each."""
-        return self.reader(warn).versions(_project(project))
+        return self.reader(warn).versions(require_project(project))
 
     def info(
         self, project: str, version: str | None = None, *, warn: Callable[[str], None] | None = None
@@ -187,8 +188,8 @@ class Session:
         """A staged version (default: the latest): its files, their SHA-256 and metadata, the
         regions holding it, and the bucket and key of each file in each region."""
         reader = self.reader(warn)
-        name = _project(project)
-        return reader.info(name, _version(version) if version else reader.latest(name))
+        name = require_project(project)
+        return reader.info(name, require_version(version) if version else reader.latest(name))
 
     def download(
         self,
@@ -225,23 +226,3 @@ class Session:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _project(name: str) -> str:
-    from hatch_startifact.names import check_project
-
-    value, problem = check_project(name)
-    if problem:
-        raise InvalidInputError([problem])
-    assert value is not None
-    return value
-
-
-def _version(text: str) -> str:
-    from hatch_startifact.names import check_version
-
-    value, problem = check_version(text)
-    if problem:
-        raise InvalidInputError([problem])
-    assert value is not None
-    return value

@@ -13,7 +13,7 @@ A region that fails in either phase is reported with its reason; the others comp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,7 @@ from hatch_startifact.errors import (
 from hatch_startifact.layout import Layout
 from hatch_startifact.metadata import metadata_document, utc_now
 from hatch_startifact.names import check_metadata, check_project, check_version
+from hatch_startifact.parallel import per_region
 from hatch_startifact.regional import (
     FileResult,
     Status,
@@ -187,16 +188,6 @@ class Listener:
         """``transferred`` more bytes of a large file were uploaded to ``region``."""
 
 
-def _in_parallel(regions: Sequence[str], work: Callable[[str], T]) -> dict[str, T | Exception]:
-    with ThreadPoolExecutor(max_workers=max(1, len(regions)), thread_name_prefix="region") as ex:
-        futures = {region: ex.submit(work, region) for region in regions}
-    results: dict[str, T | Exception] = {}
-    for region, future in futures.items():
-        error = future.exception()
-        results[region] = error if isinstance(error, Exception) else future.result()
-    return results
-
-
 def _reason(error: Exception) -> str:
     if isinstance(error, StartifactError):
         return str(error)
@@ -215,7 +206,7 @@ def stage(
     listener = listener or Listener()
     listener.begin(request, regions)
     layout = Layout.of(organisation)
-    surveyed = _in_parallel(
+    surveyed = per_region(
         regions,
         lambda r: survey(aws.region(r), organisation.bucket_name_param, layout, request.project),
     )
@@ -292,7 +283,7 @@ def _stage_surveyed(
                 return RegionOutcome(region, tuple(files), None, reason)
             return RegionOutcome(region, tuple(files), latest)
 
-        done = _in_parallel(list(good), work)
+        done = per_region(list(good), work)
     outcomes = {}
     for region, result in done.items():
         if isinstance(result, Exception):

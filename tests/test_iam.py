@@ -21,6 +21,7 @@ from cfnlint.decode.cfn_yaml import (  # type: ignore[import-untyped]  # no type
 )
 
 from hatch_startifact.configuration import OrganisationConfig
+from hatch_startifact.errors import InvalidInputError
 from hatch_startifact.iam import organisation_template, project_policies, project_template
 from hatch_startifact.session import Session
 from tests.conftest import BUCKET_PARAMETER, REGIONS, MakeOrganisation, RunCli
@@ -35,6 +36,7 @@ ORGANISATION = OrganisationConfig(
 )
 BUCKETS = {"us-east-1": "bucket-one", "eu-west-2": "bucket-two"}
 CONFIGURATION = "/startifact"
+BUCKET_ARNS = {"arn:aws:s3:::bucket-one", "arn:aws:s3:::bucket-two"}
 ROLES = ("Owner", "Contributor", "Viewer", "Boundary")
 
 #: An SSM parameter ARN in the organisation template (region and account of the stack).
@@ -55,12 +57,14 @@ def as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def grants(document: Mapping[str, Any]) -> set[Grant]:
-    """Every (action, resource, condition) an all-Allow policy document grants."""
+def grants(document: Mapping[str, Any], effect: str = "Allow") -> set[Grant]:
+    """Every (action, resource, condition) of a policy document's ``effect`` statements."""
     found: set[Grant] = set()
     for statement in document["Statement"]:
-        assert statement["Effect"] == "Allow"
+        assert statement["Effect"] in {"Allow", "Deny"}, statement
         assert not {"NotAction", "NotResource", "Principal"} & set(statement)
+        if statement["Effect"] != effect:
+            continue
         condition = (
             json.dumps(statement["Condition"], sort_keys=True) if "Condition" in statement else ""
         )
@@ -85,6 +89,21 @@ def resource_text(resource: Any) -> str:
         parts = argument.split(".") if isinstance(argument, str) else list(argument)
         return "${" + ".".join(map(str, parts)) + "}"
     raise AssertionError(f"unexpected resource {resource!r}")
+
+
+def resolved(document: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+    """A template's policy document with every ``${...}`` of its resources substituted."""
+    statements = []
+    for statement in document["Statement"]:
+        resources = []
+        for resource in as_list(statement["Resource"]):
+            text = resource_text(resource)
+            for name, value in values.items():
+                text = text.replace(f"${{{name}}}", value)
+            assert "${" not in text, text
+            resources.append(text)
+        statements.append({**statement, "Resource": resources})
+    return {**document, "Statement": statements}
 
 
 def ssm(name: str, regions: Mapping[str, str] = BUCKETS, account: str = "*") -> set[str]:
@@ -194,7 +213,7 @@ def test_the_organisation_policies_grant_exactly_design_section_3(organisation: 
     }
     configuration = f"{TEMPLATE_SSM}${{ConfigurationParameterName}}"
     bucket_name = f"{TEMPLATE_SSM}${{BucketParameterName}}"
-    records = f"{TEMPLATE_SSM}${{NamePrefix}}/*"
+    records = f"{TEMPLATE_SSM}${{NamePrefix}}/*/latest"
     keys = "${Bucket.Arn}/${KeyPrefix}*"
     assert policies == {
         "AllowRead": {
@@ -214,6 +233,16 @@ def test_the_organisation_policies_grant_exactly_design_section_3(organisation: 
             ("ssm:GetParameter", configuration, ""),
             ("ssm:PutParameter", configuration, ""),
         },
+    }
+    # No Deny anywhere: a Deny in AllowWrite would also stop an administrator holding both
+    # AllowWrite and AllowConfigure; version-record ARNs end in /latest instead.
+    documents = {
+        name: organisation["Resources"][name]["Properties"]["PolicyDocument"] for name in policies
+    }
+    assert {name: grants(document, "Deny") for name, document in documents.items()} == {
+        "AllowRead": set(),
+        "AllowWrite": set(),
+        "AllowConfigure": set(),
     }
     for name in policies:
         assert organisation["Resources"][name]["Type"] == "AWS::IAM::ManagedPolicy"
@@ -239,21 +268,24 @@ def test_a_project_contributor_adds_staging_of_its_own_keys_and_record() -> None
 
     assert grants(policies["Contributor"]) == grants(policies["Viewer"]) | (
         each("ssm:PutParameter", ssm("/staging/lib-a/latest"))
-        | each("s3:ListBucket", {"arn:aws:s3:::bucket-one", "arn:aws:s3:::bucket-two"}, prefix)
+        | each("s3:ListBucket", BUCKET_ARNS, prefix)
         | each("s3:PutObject", objects("lib-a"))
     )
 
 
 def test_a_project_owner_adds_deleting_and_the_boundary_is_the_owner() -> None:
     policies = project_policies(ORGANISATION, CONFIGURATION, BUCKETS, "lib-a")
+    prefix = json.dumps({"StringLike": {"s3:prefix": ["artifacts/lib-a/*"]}}, sort_keys=True)
 
     assert sorted(policies) == sorted(ROLES)
     assert grants(policies["Owner"]) == grants(policies["Contributor"]) | (
         each("s3:DeleteObject", objects("lib-a"))
         | each("s3:AbortMultipartUpload", objects("lib-a"))
+        | each("s3:ListBucketMultipartUploads", BUCKET_ARNS, prefix)
         | each("ssm:DeleteParameter", ssm("/staging/lib-a/latest"))
     )
     assert policies["Boundary"] == policies["Owner"]
+    assert all(grants(document, "Deny") == set() for document in policies.values())
 
 
 def test_the_account_id_goes_into_every_ssm_arn() -> None:
@@ -279,8 +311,8 @@ def test_no_role_reaches_outside_the_projects_keys_and_record(role: str) -> None
                 action,
                 resource,
             )
-        elif action == "s3:ListBucket":
-            assert resource in {"arn:aws:s3:::bucket-one", "arn:aws:s3:::bucket-two"}
+        elif action in {"s3:ListBucket", "s3:ListBucketMultipartUploads"}:
+            assert resource in BUCKET_ARNS
             assert json.loads(condition) == {"StringLike": {"s3:prefix": ["artifacts/lib-a/*"]}}
         else:
             assert action.startswith("s3:"), action
@@ -392,6 +424,22 @@ def test_the_project_template_substitutes_to_the_policies_of_the_account(
     assert found == expected
 
 
+def test_a_project_name_too_long_for_iam_policy_names_is_refused() -> None:
+    longest = "a" * 105  # startifact-<105>-contributor is 128 characters, IAM's limit
+    names = json.loads(project_template(ORGANISATION, CONFIGURATION, BUCKETS, longest))
+    assert (
+        max(len(r["Properties"]["ManagedPolicyName"]) for r in names["Resources"].values()) == 128
+    )
+
+    with pytest.raises(InvalidInputError) as raised:
+        project_template(ORGANISATION, CONFIGURATION, BUCKETS, "a" * 106)
+
+    assert str(raised.value) == (
+        f"project name {'a' * 106!r} is too long for IAM policy names "
+        f"('startifact-{'a' * 106}-contributor' would be 129 characters; at most 128)"
+    )
+
+
 # ---- replaying real calls against the documents ------------------------------------------
 
 
@@ -408,22 +456,27 @@ def allows(
     resource: str,
     context: Mapping[str, str] | None = None,
 ) -> bool:
-    """Whether an all-Allow document grants ``action`` on ``resource`` (StringLike conditions
-    evaluated as IAM does: a missing key fails the condition)."""
-    for statement in document["Statement"]:
-        if not any(_pattern(a).fullmatch(action) for a in as_list(statement["Action"])):
-            continue
-        if not any(_pattern(r).fullmatch(resource) for r in as_list(statement["Resource"])):
-            continue
-        conditions = statement.get("Condition", {})
-        assert set(conditions) <= {"StringLike"}, conditions
-        if all(
-            key in (context or {})
-            and any(_pattern(v).fullmatch((context or {})[key]) for v in as_list(values))
-            for key, values in conditions.get("StringLike", {}).items()
-        ):
-            return True
-    return False
+    """Whether a document allows ``action`` on ``resource``, as IAM decides: an explicit Deny
+    wins, else some Allow must apply (a StringLike condition on a missing key does not)."""
+    applying = [s for s in document["Statement"] if _applies(s, action, resource, context or {})]
+    if any(s["Effect"] == "Deny" for s in applying):
+        return False
+    return any(s["Effect"] == "Allow" for s in applying)
+
+
+def _applies(
+    statement: Mapping[str, Any], action: str, resource: str, context: Mapping[str, str]
+) -> bool:
+    if not any(_pattern(a).fullmatch(action) for a in as_list(statement["Action"])):
+        return False
+    if not any(_pattern(r).fullmatch(resource) for r in as_list(statement["Resource"])):
+        return False
+    conditions = statement.get("Condition", {})
+    assert set(conditions) <= {"StringLike"}, conditions
+    return all(
+        key in context and any(_pattern(v).fullmatch(context[key]) for v in as_list(values))
+        for key, values in conditions.get("StringLike", {}).items()
+    )
 
 
 Call = tuple[str, str, dict[str, str]]  # action, resource, condition context
@@ -447,9 +500,10 @@ def _as_call(service: str, operation: str, params: Mapping[str, Any], region: st
             f"arn:aws:ssm:{region}:123456789012:parameter{params['Name']}",
             {},
         )
-    if service == "s3" and operation in {"ListObjectsV2", "ListObjects"}:
+    if service == "s3" and operation in {"ListObjectsV2", "ListObjects", "ListMultipartUploads"}:
         context = {"s3:prefix": str(params["Prefix"])} if "Prefix" in params else {}
-        return "s3:ListBucket", f"arn:aws:s3:::{params['Bucket']}", context
+        action = "s3:ListBucketMultipartUploads" if "Multipart" in operation else "s3:ListBucket"
+        return action, f"arn:aws:s3:::{params['Bucket']}", context
     if service == "s3" and operation in _S3_ACTIONS:
         return _S3_ACTIONS[operation], f"arn:aws:s3:::{params['Bucket']}/{params['Key']}", {}
     return f"{service}:{operation}", "?", {}  # no policy grants this: the test says which

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from tests.conftest import (
     disable_iam,
     enforce_iam,
 )
+from tests.test_iam import allows, grants, resolved
 
 MakeFile = Callable[..., Path]
 
@@ -360,75 +360,87 @@ def test_hatch_publish_with_project_viewer_keys_fails_with_one_line(
 
 
 # A stager must not be able to rewrite the organisation configuration (`startifact setup
-# --yes`). moto evaluates SSM actions against ``*`` and cannot refuse it, so this is asserted
-# on the documents: the grants that allow ssm:PutParameter, and what their resources match.
+# --yes`) or a bucket name parameter. moto evaluates SSM actions against ``*`` and cannot refuse
+# it (nor honour a Deny on a named parameter), so this is asserted on the documents: the grants
+# of ssm:PutParameter, and what the template's policies allow once its parameters are filled in.
 
 TEMPLATE_SSM = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+PARAMETER_ARN = "arn:aws:ssm:us-east-1:123456789012:parameter"
 
 
-def template_puts() -> dict[str, list[str]]:
-    """Each organisation policy's ssm:PutParameter resources, as written in the template."""
+def organisation_document(policy: str) -> dict[str, Any]:
+    """One organisation policy's document, as in the template."""
     template = load_cfn_yaml(organisation_template())
-    puts: dict[str, list[str]] = {}
-    for name, resource in template["Resources"].items():
-        if resource["Type"] != "AWS::IAM::ManagedPolicy":
-            continue
-        for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
-            actions = statement["Action"]
-            if "ssm:PutParameter" in (actions if isinstance(actions, list) else [actions]):
-                listed = statement["Resource"]
-                for item in listed if isinstance(listed, list) else [listed]:
-                    puts.setdefault(name, []).append(str(item["Fn::Sub"]))
-    return puts
+    document: dict[str, Any] = template["Resources"][policy]["Properties"]["PolicyDocument"]
+    return document
 
 
-def iam_matches(pattern: str, value: str) -> bool:
-    return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), value) is not None
+def deployed(policy: str, name_prefix: str) -> dict[str, Any]:
+    """One organisation policy as a stack in us-east-1 with the default parameters would
+    create it, but for ``NamePrefix``."""
+    return resolved(
+        organisation_document(policy),
+        {
+            "AWS::Partition": "aws",
+            "AWS::Region": "us-east-1",
+            "AWS::AccountId": "123456789012",
+            "ConfigurationParameterName": "/startifact",
+            "BucketParameterName": BUCKET_PARAMETER,
+            "NamePrefix": name_prefix,
+            "KeyPrefix": "",
+            "Bucket.Arn": "arn:aws:s3:::staging-us-east-1",
+        },
+    )
 
 
 def test_the_write_grant_puts_only_parameters_under_the_name_prefix() -> None:
-    puts = template_puts()
-    assert puts == {
-        "AllowWrite": [f"{TEMPLATE_SSM}${{NamePrefix}}/*"],
-        "AllowConfigure": [f"{TEMPLATE_SSM}${{ConfigurationParameterName}}"],
-    }
+    write = organisation_document("AllowWrite")
+    configure = organisation_document("AllowConfigure")
+
+    def puts(document: dict[str, Any], effect: str) -> set[str]:
+        return {r for a, r, _ in grants(document, effect) if a == "ssm:PutParameter"}
+
+    assert puts(write, "Allow") == {f"{TEMPLATE_SSM}${{NamePrefix}}/*/latest"}
+    assert puts(write, "Deny") == set()
+    assert puts(configure, "Allow") == {f"{TEMPLATE_SSM}${{ConfigurationParameterName}}"}
 
 
 def test_a_project_contributor_puts_only_its_version_records() -> None:
     config = OrganisationConfig(BUCKET_PARAMETER, PROJECT_REGIONS, "artifacts/", "/staging")
     buckets = {r: f"staging-{r}" for r in PROJECT_REGIONS}
     contributor = project_policies(config, "/startifact", buckets, "lib-a")["Contributor"]
-    puts = [
-        resource
-        for statement in contributor["Statement"]
-        if "ssm:PutParameter" in statement["Action"]
-        for resource in statement["Resource"]
-    ]
-    assert sorted(puts) == [
+    puts = {r for a, r, _ in grants(contributor) if a == "ssm:PutParameter"}
+    assert puts == {
         "arn:aws:ssm:eu-west-2:*:parameter/staging/lib-a/latest",
         "arn:aws:ssm:us-east-1:*:parameter/staging/lib-a/latest",
-    ]
+    }
+    assert not allows(contributor, "ssm:PutParameter", f"{PARAMETER_ARN}/startifact")
+    assert not allows(contributor, "ssm:PutParameter", f"{PARAMETER_ARN}{BUCKET_PARAMETER}")
 
 
 @pytest.mark.parametrize("name_prefix", ["", "/staging", "/a/b"])
 def test_the_write_grant_cannot_rewrite_the_configuration_or_bucket_name(
     name_prefix: str,
 ) -> None:
-    """For every name prefix the template accepts, its default included, a stager's
-    ssm:PutParameter matches neither the configuration nor the bucket name parameter."""
-    (granted,) = template_puts()["AllowWrite"]
-    resource = (
-        granted.replace("${AWS::Partition}", "aws")
-        .replace("${AWS::Region}", "us-east-1")
-        .replace("${AWS::AccountId}", "123456789012")
-        .replace("${NamePrefix}", name_prefix)
-    )
-    protected = ["/startifact", BUCKET_PARAMETER]
-    assert [
-        name
-        for name in protected
-        if iam_matches(resource, f"arn:aws:ssm:us-east-1:123456789012:parameter{name}")
-    ] == []
+    """For every name prefix the template accepts, its default (empty) included."""
+    write = deployed("AllowWrite", name_prefix)
+
+    assert not allows(write, "ssm:PutParameter", f"{PARAMETER_ARN}/startifact")
+    assert not allows(write, "ssm:PutParameter", f"{PARAMETER_ARN}{BUCKET_PARAMETER}")
     # ... while the version records stay writable.
-    record = f"arn:aws:ssm:us-east-1:123456789012:parameter{name_prefix}/lib-a/latest"
-    assert iam_matches(resource, record)
+    assert allows(write, "ssm:PutParameter", f"{PARAMETER_ARN}{name_prefix}/lib-a/latest")
+
+
+@pytest.mark.parametrize("name_prefix", ["", "/staging"])
+def test_an_administrator_who_also_stages_can_still_configure(name_prefix: str) -> None:
+    """AllowConfigure is enough for `startifact setup`, whatever else is attached with it."""
+    both = {
+        "Version": "2012-10-17",
+        "Statement": [
+            *deployed("AllowWrite", name_prefix)["Statement"],
+            *deployed("AllowConfigure", name_prefix)["Statement"],
+        ],
+    }
+
+    assert allows(both, "ssm:GetParameter", f"{PARAMETER_ARN}/startifact")
+    assert allows(both, "ssm:PutParameter", f"{PARAMETER_ARN}/startifact")
