@@ -199,6 +199,11 @@ def main() -> int:
     parser.add_argument("--regions", default="1,3,5", help="region counts to compare")
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
     parser.add_argument("--sides", default=",".join(SIDES))
+    parser.add_argument(
+        "--baseline-regions",
+        default=None,
+        help="region counts for the slow sequential baseline (default: --regions)",
+    )
     parser.add_argument("--rss-mb", type=int, default=1000, help="file size for peak RSS")
     parser.add_argument("--output", default="benchmarks/results/latest.json")
     args = parser.parse_args()
@@ -235,8 +240,13 @@ def main() -> int:
             for name in args.workloads.split(","):
                 count, size = WORKLOADS[name]
                 files = make_files(work / name, count, size)
+                baseline = (
+                    [int(n) for n in args.baseline_regions.split(",")]
+                    if args.baseline_regions
+                    else counts
+                )
                 for side in args.sides.split(","):
-                    for n in [1] if side == "floor" else counts:
+                    for n in {"floor": [1], "sequential": baseline}.get(side, counts):
                         times = time_side(side, session, REGIONS[:n], files, args.runs, endpoint)
                         key = f"{name}/{side}/{n}"
                         results["times"][key] = times
