@@ -1,6 +1,8 @@
 """Staging benchmarks against a moto server on 127.0.0.1, with emulated network latency.
 
-Run: ``python -m nox -s bench`` (or ``python benchmarks/bench.py --help``). Compared in one
+Run: ``python -m nox -s bench`` (or ``python benchmarks/bench.py --help``). moto runs as a
+separate process (``python -m moto.server``), so its work does not share the benchmark's
+interpreter lock. Compared in one
 run, for each workload and region count, the median of ``--runs`` runs of:
 
 * ``startifact``: hatch-startifact's `Session.stage` (regions and files in parallel);
@@ -36,6 +38,54 @@ REGIONS = ("us-east-1", "eu-west-2", "ap-south-1", "ca-central-1", "ap-northeast
 PARAMETER = "/buckets/staging"
 MB = 1000 * 1000
 WORKLOADS = {"1x200MB": (1, 200 * MB), "20x1MB": (20, MB), "200x10KB": (200, 10 * 1000)}
+
+
+class MotoServer:
+    """moto on 127.0.0.1: in this process (threads), or as a separate process."""
+
+    def __init__(self, separate: bool) -> None:
+        self._process: subprocess.Popen[bytes] | None = None
+        if separate:
+            port = _free_port()
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            self.endpoint = f"http://127.0.0.1:{port}"
+            _wait_for(self.endpoint)
+        else:
+            from moto.server import ThreadedMotoServer
+
+            self._thread = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            self._thread.start()
+            host, port = self._thread.get_host_and_port()
+            self.endpoint = f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self._process:
+            self._process.terminate()
+            self._process.wait(timeout=30)
+        else:
+            self._thread.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for(endpoint: str) -> None:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(endpoint + "/moto-api/", timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"moto did not start at {endpoint}")
 
 
 def post(endpoint: str, path: str, body: bytes = b"") -> None:
@@ -206,14 +256,16 @@ def main() -> int:
     )
     parser.add_argument("--rss-mb", type=int, default=1000, help="file size for peak RSS")
     parser.add_argument("--output", default="benchmarks/results/latest.json")
+    parser.add_argument(
+        "--moto-in-process",
+        action="store_true",
+        help="run moto in this process (it then shares this process's GIL and CPU, which "
+        "makes the client look slower than it is); by default it is a separate process",
+    )
     args = parser.parse_args()
 
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    server = MotoServer(separate=not args.moto_in_process)
+    endpoint = server.endpoint
     os.environ.update(
         {
             "AWS_ENDPOINT_URL": endpoint,
