@@ -13,11 +13,28 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 REGIONS = ("us-east-1", "eu-west-2", "ap-south-1")
+
+#: One botocore model loader for every test session: reading the models once keeps tests fast.
+MODELS = botocore.loaders.create_loader()
+Hook = tuple[str, Callable[..., Any]]
+
+
+def boto3_session(*hooks: Hook) -> boto3.Session:
+    """A boto3 session with ``hooks`` registered before any client exists (clients copy them)."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", MODELS)
+    for event, handler in hooks:
+        core.register(event, handler)
+    return boto3.Session(botocore_session=core)
+
+
 BUCKET_PARAMETER = "/buckets/staging"
 
 

@@ -22,24 +22,14 @@ from hatch_startifact.downloads import Downloaded, Downloader, file_sha256
 from hatch_startifact.errors import StartifactError
 from hatch_startifact.reading import VersionInfo
 from hatch_startifact.session import Session
-from tests.conftest import REGIONS, MakeOrganisation, Organisation
+from tests.conftest import MODELS as _MODELS
+from tests.conftest import REGIONS, Hook, MakeOrganisation, Organisation, boto3_session
 
 MakeFile = Callable[..., Path]
-Hook = tuple[str, Callable[..., Any]]
 OpenSession = Callable[..., Session]
 
-_MODELS = botocore.loaders.create_loader()
 #: Downloads repeated with shuffled regions, so that a tampered region is almost surely tried.
 ROUNDS = 20
-
-
-def boto3_session(*hooks: Hook) -> boto3.Session:
-    """A boto3 session with ``hooks`` registered before any client exists (clients copy them)."""
-    core = botocore.session.get_session()
-    core.register_component("data_loader", _MODELS)
-    for event, handler in hooks:
-        core.register(event, handler)
-    return boto3.Session(botocore_session=core)
 
 
 class GetObjects:

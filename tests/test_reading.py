@@ -27,24 +27,21 @@ from hatch_startifact.errors import (
 from hatch_startifact.metadata import StagedFile
 from hatch_startifact.reading import VersionSummary
 from hatch_startifact.session import Session
-from tests.conftest import BUCKET_PARAMETER, REGIONS, MakeOrganisation, Organisation
+from tests.conftest import (
+    BUCKET_PARAMETER,
+    REGIONS,
+    Hook,
+    MakeOrganisation,
+    Organisation,
+    boto3_session,
+)
+from tests.conftest import MODELS as _MODELS
 
 MakeFile = Callable[..., Path]
-Hook = tuple[str, Callable[..., Any]]
 OpenSession = Callable[..., Session]
 
-_MODELS = botocore.loaders.create_loader()
 #: Enough calls of a shuffling reader that every order of three regions is almost surely seen.
 ROUNDS = 30
-
-
-def boto3_session(*hooks: Hook) -> boto3.Session:
-    """A boto3 session with ``hooks`` registered before any client exists (clients copy them)."""
-    core = botocore.session.get_session()
-    core.register_component("data_loader", _MODELS)
-    for event, handler in hooks:
-        core.register(event, handler)
-    return boto3.Session(botocore_session=core)
 
 
 def unreachable(regions: Collection[str], name: str | None = None) -> Hook:
