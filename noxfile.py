@@ -1,4 +1,4 @@
-"""Sessions: tests (every supported Python found here), lint, typecheck, docs.
+"""Sessions: tests (every supported Python found here), slow, lint, typecheck, docs.
 
 Run ``python -m nox -s tests`` (the README's test command), or ``python -m nox -l`` to list.
 """
@@ -45,6 +45,13 @@ def tests(session: nox.Session) -> None:
     """The test suite: unit tests and end-to-end tests against a moto server."""
     session.install(".", *_group("test"))
     session.run("pytest", *(session.posargs or ["-q"]))
+
+
+@nox.session(python="3.11")
+def slow(session: nox.Session) -> None:
+    """The slow tier: every race and crash loop (tests marked slow) 25 rounds, with counts."""
+    session.install(".", *_group("test"))
+    session.run("pytest", "-q", "--slow", "-m", "slow", *session.posargs)
 
 
 @nox.session(python="3.11")

@@ -8,20 +8,35 @@ a `hatch_startifact.errors.AwsError` naming the region, the permission and the r
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    HTTPClientError,
+    NoCredentialsError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from s3transfer.manager import TransferConfig, TransferManager
 from s3transfer.subscribers import BaseSubscriber
 
 from hatch_startifact import __version__
 from hatch_startifact.artifacts import MULTIPART_THRESHOLD, PART_SIZE, Artifact
-from hatch_startifact.errors import AccessDeniedError, AwsError, EndpointError, NotFoundError
+from hatch_startifact.errors import (
+    AccessDeniedError,
+    AwsError,
+    EndpointError,
+    InvalidInputError,
+    NotFoundError,
+)
 from hatch_startifact.index import Listing, ObjectInfo
 
 if TYPE_CHECKING:
@@ -60,15 +75,74 @@ ProgressCallback = Callable[[int], None]
 PARTS_IN_MEMORY = 3
 
 
-def client_config(max_pool_connections: int = 20) -> Config:
-    """Standard retries, and timeouts that stop a hung region stalling a run for minutes."""
-    return Config(
-        retries={"mode": "standard", "max_attempts": 5},
-        connect_timeout=5,
-        read_timeout=60,
-        max_pool_connections=max_pool_connections,
-        user_agent_extra=f"hatch-startifact/{__version__}",
-    )
+#: Defaults that bound what a region that does not answer can cost: at most
+#: ``MAX_ATTEMPTS x READ_TIMEOUT`` plus at most 1 + 2 + 4 s of backoff for the one call that
+#: finds it down (47 s); after that the region is skipped for `DOWN_FOR` seconds.
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 10.0
+MAX_ATTEMPTS = 4
+#: How long a region that could not be reached is skipped without trying it again.
+DOWN_FOR = 120.0
+_TIMEOUTS = (
+    ("STARTIFACT_CONNECT_TIMEOUT", CONNECT_TIMEOUT),
+    ("STARTIFACT_READ_TIMEOUT", READ_TIMEOUT),
+)
+
+
+@dataclass(frozen=True)
+class Network:
+    """Timeouts and attempts per call: the defaults, or what the environment says."""
+
+    connect_timeout: float = CONNECT_TIMEOUT
+    read_timeout: float = READ_TIMEOUT
+    #: every attempt counted, the first included (botocore's ``total_max_attempts``)
+    max_attempts: int = MAX_ATTEMPTS
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str], max_attempts: object = None) -> Network:
+        """``STARTIFACT_CONNECT_TIMEOUT``/``STARTIFACT_READ_TIMEOUT`` (seconds) and the AWS
+        ``max_attempts`` setting (``AWS_MAX_ATTEMPTS`` or the profile's), when set.
+
+        :raises InvalidInputError: naming every variable that is not a positive number.
+        """
+        problems = []
+        seconds = []
+        for name, default in _TIMEOUTS:
+            raw = environ.get(name, "").strip()
+            try:
+                value = float(raw) if raw else default
+            except ValueError:
+                value = -1.0
+            if not 0 < value < 3600:
+                problems.append(
+                    f"{name}={raw!r} is not a number of seconds between 0 and 3600 (unset it "
+                    f"for the default, {default:g})"
+                )
+            seconds.append(value)
+        attempts = MAX_ATTEMPTS
+        if max_attempts is not None:
+            try:
+                attempts = int(str(max_attempts))
+            except ValueError:
+                attempts = 0
+            if not 1 <= attempts <= 20:
+                problems.append(
+                    f"AWS max_attempts={max_attempts!r} (AWS_MAX_ATTEMPTS or the profile) is not "
+                    f"a whole number from 1 to 20 (unset it for the default, {MAX_ATTEMPTS})"
+                )
+        if problems:
+            raise InvalidInputError(problems)
+        return cls(seconds[0], seconds[1], attempts)
+
+    def client_config(self, max_pool_connections: int = 20) -> Config:
+        """Standard retries (jittered exponential backoff) and these timeouts."""
+        return Config(
+            retries={"mode": "standard", "total_max_attempts": self.max_attempts},
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            max_pool_connections=max_pool_connections,
+            user_agent_extra=f"hatch-startifact/{__version__}",
+        )
 
 
 def s3_arn(bucket: str, key: str = "") -> str:
@@ -140,6 +214,11 @@ def _if_none_match(params: dict[str, Any], **kwargs: Any) -> None:
     params["IfNoneMatch"] = "*"
 
 
+#: Failures that mean the region did not answer (after botocore's retries), as opposed to
+#: an answer that was an error.
+_UNREACHABLE = (BotoConnectionError, HTTPClientError)
+
+
 class Region:
     """S3 and SSM in one region. Thread-safe: one instance serves every thread."""
 
@@ -147,6 +226,8 @@ class Region:
         self.name = name
         self._s3 = s3
         self._ssm = ssm
+        #: (until when, why) once a call found the region unreachable
+        self._down: tuple[float, str] | None = None
         self._s3.meta.events.register(
             "before-parameter-build.s3.CompleteMultipartUpload", _if_none_match
         )
@@ -164,10 +245,18 @@ class Region:
 
     @contextmanager
     def _call(self, action: str, resource: str) -> Iterator[None]:
+        down = self._down
+        if down is not None and time.monotonic() < down[0]:
+            # One call has spent its retries finding the region unreachable: the others in
+            # flight or to come fail at once instead of each costing as much again.
+            raise EndpointError(f"{down[1]} (not tried again)", region=self.name, resource=resource)
         try:
             yield
         except (ClientError, BotoCoreError) as error:
-            raise translate(error, region=self.name, action=action, resource=resource) from error
+            translated = translate(error, region=self.name, action=action, resource=resource)
+            if isinstance(error, _UNREACHABLE):
+                self._down = (time.monotonic() + DOWN_FOR, str(translated))
+            raise translated from error
 
     def get_parameter(self, name: str) -> str | None:
         """The value of a parameter, or ``None`` when it does not exist."""
@@ -346,6 +435,9 @@ class Aws:
     def __init__(self, session: boto3.Session | None = None, concurrency: int = 8) -> None:
         self._session = session or boto3.Session()
         self._concurrency = concurrency
+        self.network = Network.from_environment(
+            os.environ, self._session._session.get_config_variable("max_attempts")
+        )
         self._regions: dict[str, Region] = {}
         self._lock = threading.Lock()
 
@@ -356,7 +448,7 @@ class Aws:
     def region(self, name: str) -> Region:
         with self._lock:  # boto3 sessions are not thread-safe; client creation is serialised
             if name not in self._regions:
-                config = client_config(max_pool_connections=self._concurrency * 2 + 4)
+                config = self.network.client_config(self._concurrency * 2 + 4)
                 s3 = self._session.client("s3", region_name=name, config=config)
                 ssm = self._session.client("ssm", region_name=name, config=config)
                 self._regions[name] = Region(name, s3, ssm, self._concurrency)

@@ -182,8 +182,9 @@ def stage_region(
     pool: Executor,
     progress: Callable[[str, int], None] | None = None,
     on_file: Callable[[FileResult], None] | None = None,
-) -> tuple[list[FileResult], str | None]:
-    """Stage every file in one region, then the index, then (if all landed) the record."""
+) -> tuple[list[FileResult], ProjectIndex]:
+    """Stage every file in one region, then rewrite the index (the record is the caller's:
+    it moves only once every region is known to be free of conflicts)."""
 
     def reporter(artifact: Artifact) -> Callable[[int], None] | None:
         if progress is None:
@@ -199,7 +200,4 @@ def stage_region(
         results.append(result)
         if on_file:
             on_file(result)
-    index = update_index(region, found.bucket, target.layout, target.project)
-    if any(r.status is Status.CONFLICT for r in results):
-        return results, None
-    return results, record_latest(region, found.bucket, target.layout, index)
+    return results, update_index(region, found.bucket, target.layout, target.project)

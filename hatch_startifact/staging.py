@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -30,6 +30,7 @@ from hatch_startifact.errors import (
     InvalidInputError,
     StartifactError,
 )
+from hatch_startifact.index import ProjectIndex
 from hatch_startifact.layout import Layout
 from hatch_startifact.metadata import metadata_document, utc_now
 from hatch_startifact.names import check_metadata, check_project, check_version
@@ -41,6 +42,7 @@ from hatch_startifact.regional import (
     Target,
     conflicts,
     planned,
+    record_latest,
     stage_region,
     survey,
 )
@@ -259,13 +261,14 @@ def _refuse_conflicts(request: StageRequest, target: Target, good: Mapping[str, 
 def _stage_surveyed(
     target: Target, good: Mapping[str, Survey], aws: Aws, listener: Listener, concurrency: int
 ) -> dict[str, RegionOutcome]:
-    # `concurrency` files per region at once, so adding regions does not slow each one down,
-    # within one bound for the whole run (never hundreds of uploads at once).
-    workers = min(concurrency * max(1, len(good)), MAX_WORKERS)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="file") as pool:
+    # `concurrency` files per region at once, each region with its own workers (so adding
+    # regions does not slow each one down, and a hung region holds up only its own), within
+    # one bound for the whole run (never hundreds of uploads at once).
+    workers = max(1, min(concurrency, MAX_WORKERS // max(1, len(good))))
 
-        def work(region: str) -> RegionOutcome:
-            files, latest = stage_region(
+    def files(region: str) -> tuple[list[FileResult], ProjectIndex]:
+        with ThreadPoolExecutor(workers, thread_name_prefix=f"{region}-file") as pool:
+            return stage_region(
                 aws.region(region),
                 target,
                 good[region],
@@ -273,21 +276,45 @@ def _stage_surveyed(
                 progress=lambda name, n: listener.progress(region, name, n),
                 on_file=listener.file_done,
             )
-            clashing = [f.filename for f in files if f.status is Status.CONFLICT]
-            if clashing:
-                reason = (
-                    f"{', '.join(clashing)} was staged concurrently with different bytes "
-                    "by another stager; the version record was not moved"
-                )
-                listener.region_failed(region, reason)
-                return RegionOutcome(region, tuple(files), None, reason)
-            return RegionOutcome(region, tuple(files), latest)
 
-        done = per_region(list(good), work)
-    outcomes = {}
-    for region, result in done.items():
+    staged = per_region(list(good), files)
+    outcomes: dict[str, RegionOutcome] = {}
+    indexed: dict[str, ProjectIndex] = {}
+    for region, result in staged.items():
         if isinstance(result, Exception):
-            listener.region_failed(region, _reason(result))
-            result = RegionOutcome(region, error=_reason(result))
-        outcomes[region] = result
+            outcomes[region] = RegionOutcome(region, error=_reason(result))
+        else:
+            results, indexed[region] = result
+            outcomes[region] = RegionOutcome(region, tuple(results))
+    clashed = sorted(
+        {
+            (o.region, f.filename)
+            for o in outcomes.values()
+            for f in o.files
+            if f.status is Status.CONFLICT
+        }
+    )
+    if clashed:
+        # Lost a race somewhere: this stage's version is not the one stored everywhere, so no
+        # region's record moves to it, not even where this stager's bytes won.
+        where = ", ".join(f"{name} in {region}" for region, name in clashed)
+        reason = (
+            f"another stager staged {target.version} concurrently with different bytes "
+            f"({where}); the version record was not moved in any region"
+        )
+        for region in indexed:
+            outcomes[region] = replace(outcomes[region], error=reason)
+    else:
+        recorded = per_region(
+            list(indexed),
+            lambda r: record_latest(aws.region(r), good[r].bucket, target.layout, indexed[r]),
+        )
+        for region, latest in recorded.items():
+            if isinstance(latest, Exception):
+                outcomes[region] = replace(outcomes[region], error=_reason(latest))
+            else:
+                outcomes[region] = replace(outcomes[region], latest=latest)
+    for outcome in outcomes.values():
+        if outcome.error:
+            listener.region_failed(outcome.region, outcome.error)
     return outcomes

@@ -17,7 +17,8 @@ import botocore.loaders
 import botocore.session
 import pytest
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
+
+from tests.faults import Faults, FaultyMotoServer
 
 REGIONS = ("us-east-1", "eu-west-2", "ap-south-1")
 
@@ -36,6 +37,63 @@ def boto3_session(*hooks: Hook) -> boto3.Session:
 
 
 BUCKET_PARAMETER = "/buckets/staging"
+
+
+# ---- the slow tier and the reliability tally ------------------------------------------------
+
+
+#: Rounds of each race and crash loop: a few in every run, many in the slow tier.
+ROUNDS, SLOW_ROUNDS = 2, 25
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help=f"the slow tier: loops marked slow run {SLOW_ROUNDS} rounds instead of {ROUNDS} "
+        "(python -m nox -s slow runs only those, with this)",
+    )
+
+
+@pytest.fixture(scope="session")
+def rounds(request: pytest.FixtureRequest) -> int:
+    """How many times a loop marked ``slow`` runs its scenario."""
+    return SLOW_ROUNDS if request.config.getoption("--slow") else ROUNDS
+
+
+class Tally:
+    """What the reliability tests did, counted: printed at the end of the run.
+
+    Set ``STARTIFACT_RELIABILITY_REPORT`` to a path to also get it as JSON (the Reliability
+    docs page quotes these counts).
+    """
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def add(self, what: str, n: int = 1) -> None:
+        self.counts[what] = self.counts.get(what, 0) + n
+
+
+TALLY = Tally()
+REPORT_VARIABLE = "STARTIFACT_RELIABILITY_REPORT"
+_REPORT_PATH = os.environ.get(REPORT_VARIABLE)  # read before aws_env clears STARTIFACT_*
+
+
+@pytest.fixture(scope="session")
+def tally() -> Tally:
+    """The run's `Tally` (session-scoped, so hypothesis tests may use it too)."""
+    return TALLY
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not TALLY.counts:
+        return
+    terminalreporter.section("reliability tally")
+    for what, n in sorted(TALLY.counts.items()):
+        terminalreporter.write_line(f"{what}: {n}")
+    if _REPORT_PATH:
+        Path(_REPORT_PATH).write_text(json.dumps(TALLY.counts, indent=2, sort_keys=True) + "\n")
 
 
 @pytest.fixture(autouse=True)
@@ -172,14 +230,27 @@ def make_file(tmp_path: Path) -> Callable[..., Path]:
 # ---- a real HTTP server ------------------------------------------------------------------
 
 
+FAULTS = Faults()
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    """moto as a real HTTP server on 127.0.0.1, started once for the session."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    """moto as a real HTTP server on 127.0.0.1, started once for the session.
+
+    It is moto's own application with `tests.faults.Faults` in front, which do nothing unless
+    a test asks (the ``faults`` fixture).
+    """
+    server = FaultyMotoServer(FAULTS)
+    yield server.start()
     server.stop()
+
+
+@pytest.fixture
+def faults(server: str) -> Iterator[Faults]:
+    """Network faults of the moto server for this test (cleared after it)."""
+    FAULTS.clear()
+    yield FAULTS
+    FAULTS.clear()
 
 
 def _post(url: str, body: bytes = b"", content_type: str = "application/json") -> None:
@@ -196,6 +267,7 @@ def server(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     _post(f"{moto_endpoint}/moto-api/reset")
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     yield moto_endpoint
+    FAULTS.clear()
     disable_iam(moto_endpoint)
     _post(f"{moto_endpoint}/moto-api/reset")
 

@@ -17,8 +17,14 @@ from botocore.compat import HTTPHeaders
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
 from hatch_startifact.artifacts import MIB, Artifact
-from hatch_startifact.aws import Aws, Region, translate
-from hatch_startifact.errors import AccessDeniedError, AwsError, EndpointError, NotFoundError
+from hatch_startifact.aws import Aws, Network, Region, translate
+from hatch_startifact.errors import (
+    AccessDeniedError,
+    AwsError,
+    EndpointError,
+    InvalidInputError,
+    NotFoundError,
+)
 from tests.conftest import BUCKET_PARAMETER, MakeOrganisation
 
 if TYPE_CHECKING:
@@ -503,3 +509,97 @@ def test_translate_other_client_errors_name_action_resource_code_and_message() -
         "s3:PutObject on arn:aws:s3:::b/k failed in eu-west-2: SlowDown: "
         "Please reduce your request rate."
     )
+
+
+# ---- timeouts, attempts and regions that do not answer ------------------------------------
+
+
+def test_the_network_defaults_bound_a_hung_call() -> None:
+    network = Network.from_environment({})
+
+    assert (network.connect_timeout, network.read_timeout, network.max_attempts) == (5, 10, 4)
+    config: Any = network.client_config(12)  # (botocore's Config is untyped)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 4}
+    assert (config.connect_timeout, config.read_timeout) == (5, 10)
+    assert config.max_pool_connections == 12
+
+
+def test_timeouts_and_attempts_come_from_the_environment() -> None:
+    network = Network.from_environment(
+        {"STARTIFACT_CONNECT_TIMEOUT": "2.5", "STARTIFACT_READ_TIMEOUT": " 30 "}, "7"
+    )
+
+    assert (network.connect_timeout, network.read_timeout, network.max_attempts) == (2.5, 30, 7)
+
+
+def test_every_bad_network_setting_is_named_at_once() -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        Network.from_environment(
+            {"STARTIFACT_CONNECT_TIMEOUT": "0", "STARTIFACT_READ_TIMEOUT": "soon"}, "many"
+        )
+
+    assert raised.value.problems == (
+        "STARTIFACT_CONNECT_TIMEOUT='0' is not a number of seconds between 0 and 3600 "
+        "(unset it for the default, 5)",
+        "STARTIFACT_READ_TIMEOUT='soon' is not a number of seconds between 0 and 3600 "
+        "(unset it for the default, 10)",
+        "AWS max_attempts='many' (AWS_MAX_ATTEMPTS or the profile) is not a whole number "
+        "from 1 to 20 (unset it for the default, 4)",
+    )
+
+
+def test_aws_max_attempts_from_the_profile_is_honoured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config"
+    config.write_text("[default]\nmax_attempts = 2\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+
+    assert Aws(boto3.Session()).network.max_attempts == 2
+
+
+def refusing_region(calls: list[str]) -> Region:
+    """A region whose SSM endpoint refuses every connection (counted in ``calls``)."""
+    session = new_session()
+
+    def refuse(request: AWSPreparedRequest, **kwargs: Any) -> None:
+        calls.append(request.url)
+        raise EndpointConnectionError(endpoint_url=request.url)
+
+    hook(session, "before-send.ssm", refuse)
+    return Aws(session).region("eu-west-2")
+
+
+def test_a_region_found_unreachable_is_not_tried_again(mocked: None) -> None:
+    calls: list[str] = []
+    region = refusing_region(calls)
+
+    with pytest.raises(EndpointError) as first:
+        region.get_parameter("/a")
+    with pytest.raises(EndpointError) as second:
+        region.get_parameter("/b")
+
+    assert len(calls) == 4  # the first call's attempts; the second was not sent
+    assert str(second.value) == f"{first.value} (not tried again)"
+
+
+def test_a_region_found_unreachable_is_tried_again_after_a_while(
+    mocked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("hatch_startifact.aws.DOWN_FOR", 0.0)
+    calls: list[str] = []
+    region = refusing_region(calls)
+
+    for name in ("/a", "/b"):
+        with pytest.raises(EndpointError):
+            region.get_parameter(name)
+
+    assert len(calls) == 8
+
+
+def test_an_error_answer_does_not_mark_a_region_down(mocked: None) -> None:
+    region = Aws(new_session()).region("eu-west-2")
+
+    with pytest.raises(NotFoundError):
+        region.list_objects("no-such-bucket", "")
+    assert region.get_parameter("/nothing") is None

@@ -470,7 +470,7 @@ def test_record_latest_follows_a_higher_version_that_lands_while_it_writes(
 # ---- stage_region -------------------------------------------------------------------------
 
 
-def test_stage_region_with_a_conflict_indexes_but_does_not_move_the_version_record(
+def test_stage_region_with_a_conflict_indexes_the_files_that_landed_and_not_the_record(
     session: boto3.Session, region: Region, s3: S3Client, make_target: MakeTarget
 ) -> None:
     target = make_target(**{"a.whl": b"mine", "b.whl": b"bee"})
@@ -478,12 +478,12 @@ def test_stage_region_with_a_conflict_indexes_but_does_not_move_the_version_reco
     s3.put_object(Bucket=BUCKET, Key=key("1.0.0", "a.whl"), Body=b"theirs")
 
     with ThreadPoolExecutor(2) as pool:
-        results, latest = stage_region(region, target, found, pool)
+        results, index = stage_region(region, target, found, pool)
 
     assert [(r.filename, r.status) for r in results] == [
         ("a.whl", Status.CONFLICT),
         ("b.whl", Status.STAGED),
     ]
-    assert latest is None
     assert record() is None
     assert index_of(s3) == index_document(("1.0.0", ["b.whl"]))
+    assert json.loads(index.to_json()) == index_of(s3)
