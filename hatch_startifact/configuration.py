@@ -26,6 +26,9 @@ KNOWN_KEYS = ("bucket_name_param", "bucket_key_prefix", "parameter_name_prefix",
 
 _PARAMETER_NAME = re.compile(r"^[A-Za-z0-9_.\-/]{1,1011}$")
 _KEY_PREFIX = re.compile(r"^([A-Za-z0-9!_.*'()\-]+/)*$")
+#: Deeper than any configuration needs: deeper values (kept as unknown keys) could exhaust
+#: Python's recursion limit when shown in a message or written back by `startifact setup`.
+MAX_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -97,11 +100,19 @@ def parse_organisation(text: str, *, where: str) -> OrganisationConfig:
     """
     try:
         document = json.loads(text)
+        too_deep = _deeper_than(document, MAX_DEPTH)
+    except RecursionError:
+        too_deep = True
     except ValueError as error:
         raise ConfigurationError(
             f"organisation configuration {where} is not valid JSON ({error}): "
             "rewrite it with `startifact setup`"
         ) from None
+    if too_deep:
+        raise ConfigurationError(
+            f"organisation configuration {where} nests arrays or objects more than {MAX_DEPTH} "
+            "deep: rewrite it with `startifact setup`"
+        )
     if not isinstance(document, dict):
         raise ConfigurationError(
             f"organisation configuration {where} must be a JSON object, not "
@@ -137,6 +148,20 @@ def parse_organisation(text: str, *, where: str) -> OrganisationConfig:
         parameter_name_prefix=name_prefix,
         extra={k: v for k, v in document.items() if k not in KNOWN_KEYS},
     )
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether a JSON value nests arrays and objects more than ``limit`` deep (no recursion)."""
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1) for child in item)
+    return False
 
 
 def parameter_name(explicit: str | None = None) -> str:

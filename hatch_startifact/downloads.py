@@ -11,14 +11,15 @@ import contextlib
 import hashlib
 import os
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 from hatch_startifact.aws import Aws
-from hatch_startifact.errors import IntegrityError, StartifactError
+from hatch_startifact.errors import DestinationError, IntegrityError, StartifactError
 from hatch_startifact.metadata import StagedFile
+from hatch_startifact.names import shown
 from hatch_startifact.reading import VersionInfo, Warn
 from hatch_startifact.regions import shuffled
 
@@ -47,6 +48,27 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _make_destination(dest: Path) -> None:
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as error:  # a file in the way, no permission, a NUL in the name
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise DestinationError(
+            f"cannot create the destination {shown(str(dest))} ({reason}): choose another --dest"
+        ) from None
+
+
+@contextlib.contextmanager
+def _writing_into(dest: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as error:  # no permission, disk full, ...
+        raise DestinationError(
+            f"cannot write into {shown(str(dest))}: {error.strerror or error}; free some space, "
+            "fix its permissions or choose another --dest"
+        ) from error
+
+
 class Downloader:
     """Downloads a version's files with failover across the regions holding them."""
 
@@ -70,7 +92,7 @@ class Downloader:
                 f"no file of {info.project} {info.version} matches "
                 f"{' '.join(patterns)!r} (files: {names})"
             )
-        dest.mkdir(parents=True, exist_ok=True)
+        _make_destination(dest)
         present = self._check_destination(chosen, dest, force)
         done = [
             Downloaded(f.filename, dest / f.filename, None, f.size, f.sha256)
@@ -123,6 +145,8 @@ class Downloader:
             bucket = info.buckets[region]
             try:
                 self._fetch_from(region, bucket, key, staged, dest, progress)
+            except DestinationError:
+                raise  # local: another region would fail the same way
             except StartifactError as error:
                 self._warn(f"{region}: {error}; trying another region")
                 continue
@@ -142,14 +166,18 @@ class Downloader:
     ) -> None:
         digest = hashlib.sha256()
         # Created like any new file (mode from the umask, unlike mkstemp's 0600), exclusively.
-        temporary = str(dest / f".{staged.filename}.{secrets.token_hex(6)}.partial")
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        # Its name cut short so that it, too, fits in 255 bytes (file names are ASCII).
+        partial = f".{staged.filename[:200]}.{secrets.token_hex(6)}.partial"
+        temporary = str(dest / partial)
+        with _writing_into(dest):
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(handle, "wb") as stream:
 
                 def sink(chunk: bytes) -> None:
                     digest.update(chunk)
-                    stream.write(chunk)
+                    with _writing_into(dest):
+                        stream.write(chunk)
 
                 self._aws.region(region).download(bucket, key, sink, progress)
             if digest.hexdigest() != staged.sha256:
@@ -159,7 +187,8 @@ class Downloader:
                     f"expected {staged.sha256[:12]}...): it may have been "
                     "tampered with"
                 )
-            Path(temporary).replace(dest / staged.filename)
+            with _writing_into(dest):
+                Path(temporary).replace(dest / staged.filename)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 Path(temporary).unlink()

@@ -96,5 +96,10 @@ class IntegrityError(StartifactError):
     """
 
 
+class DestinationError(StartifactError):
+    """A download's destination cannot be created or written (a local problem: no other
+    region is tried)."""
+
+
 class PluginError(StartifactError):
     """A plugin failed, misbehaved or could not be loaded; the message names it."""

@@ -73,7 +73,10 @@ class ProjectIndex:
 
         :raises ValueError: the document is not a project index for ``project``.
         """
-        document = json.loads(data)
+        try:
+            document = json.loads(data)
+        except RecursionError:
+            raise ValueError("it nests arrays or objects too deeply") from None
         if not isinstance(document, dict) or document.get("project") != project:
             raise ValueError(f"not an index of project {project!r}")
         entries = document.get("versions")

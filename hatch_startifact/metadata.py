@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -62,24 +63,32 @@ class StagedFile:
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
+#: Shows values read back in messages, cut short: they may be huge or nested deeply.
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 80
+_SHOWN.maxlevel = 2
+
 
 def parse_metadata_document(data: bytes, project: str, version: str, filename: str) -> StagedFile:
     """Parse a metadata document read from a bucket, distrusting every field.
 
     :raises ValueError: naming what is wrong; the caller tries another region.
     """
-    document = json.loads(data)
+    try:
+        document = json.loads(data)
+    except RecursionError:
+        raise ValueError("it nests arrays or objects too deeply") from None
     if not isinstance(document, dict):
         raise ValueError("not a JSON object")
     expected = {"project": project, "version": version, "filename": filename}
     for key, value in expected.items():
         if document.get(key) != value:
-            raise ValueError(f"its {key} is {document.get(key)!r}, not {value!r}")
+            raise ValueError(f"its {key} is {_SHOWN.repr(document.get(key))}, not {value!r}")
     size, sha256 = document.get("size"), document.get("sha256")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise ValueError(f"its size {size!r} is not a byte count")
+        raise ValueError(f"its size {_SHOWN.repr(size)} is not a byte count")
     if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
-        raise ValueError(f"its sha256 {sha256!r} is not 64 hex digits")
+        raise ValueError(f"its sha256 {_SHOWN.repr(sha256)} is not 64 hex digits")
     metadata = document.get("metadata", {})
     if not isinstance(metadata, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()

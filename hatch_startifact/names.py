@@ -11,12 +11,13 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from hatch_startifact.errors import InvalidInputError
 
 # PEP 508 names: letters, digits, ".", "_" and "-", starting and ending with a letter or digit.
-_PROJECT = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+# re.ASCII: without it IGNORECASE lets the long s (U+017F) match "s" and the Kelvin sign "k".
+_PROJECT = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE | re.ASCII)
 # A conservative set of characters that are safe in an S3 key, a URL and any file system.
 _FILENAME = re.compile(r"^[A-Za-z0-9._+\-=~,@()!]+$")
 _METADATA_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -49,7 +50,7 @@ def check_version(version: str) -> Checked:
     """Normalise a version as PEP 440 does (``1.0.0-RC1`` becomes ``1.0.0rc1``)."""
     try:
         return str(Version(version)), None
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number too long for int() (over 4,300 digits)
         return None, (
             f"invalid version {version!r}: it is not a PEP 440 version (e.g. 1.2.3, 2.0rc1)"
         )
@@ -114,6 +115,12 @@ def split_metadata_pairs(pairs: Iterable[str]) -> tuple[dict[str, str], list[str
         else:
             result[key] = value
     return result, problems
+
+
+def shown(text: str) -> str:
+    """``text`` for a one-line message: as it is when printable, else quoted with escapes
+    (so a newline, an escape sequence or a lone surrogate cannot break or garble the line)."""
+    return text if text.isprintable() else repr(text)
 
 
 def is_normalised_version(text: str) -> bool:

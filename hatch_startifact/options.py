@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from hatch_startifact.configuration import check_parameter_name
 from hatch_startifact.errors import InvalidInputError
-from hatch_startifact.names import check_metadata_item
+from hatch_startifact.names import check_metadata_item, shown
 from hatch_startifact.project_config import suggest
 from hatch_startifact.regions import parse_regions
 
@@ -42,7 +42,7 @@ def _flag(key: str, value: object, problems: list[str]) -> bool:
     text = str(value).strip().lower()
     if text in _TRUE | _FALSE:
         return text in _TRUE
-    problems.append(f"-o {key}={value}: expected true or false")
+    problems.append(f"-o {key}={shown(str(value))}: expected true or false")
     return False
 
 
@@ -65,9 +65,9 @@ def parse_options(options: Mapping[str, object]) -> PublishOptions:
             name = key[len("metadata.") :]
             metadata[name] = str(value)
             if bad := check_metadata_item(name, str(value)):
-                problems.append(f"-o {key}: {bad}")
+                problems.append(f"-o {shown(key)}: {bad}")
         elif key not in {"dry-run", "regions", "parameter", "disable-plugins"} | HATCH_KEYS:
-            problems.append(f"-o {key} is not an option{suggest(key, KEYS)}")
+            problems.append(f"-o {shown(key)} is not an option{suggest(key, KEYS)}")
     if problems:
         raise InvalidInputError(problems)
     disabled = tuple(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -54,12 +55,29 @@ def suggest(key: str, valid: tuple[str, ...]) -> str:
     return f" (valid keys: {', '.join(valid)})"
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def toml_key(key: str) -> str:
+    """``key`` as a TOML path writes it: bare when it can be, else quoted, with escapes for
+    quotes, backslashes and anything unprintable (so the message stays on one line)."""
+    return key if _BARE_KEY.fullmatch(key) else '"' + "".join(map(_escape, key)) + '"'
+
+
+def _escape(char: str) -> str:
+    if char in '"\\':
+        return "\\" + char
+    if char.isprintable():
+        return char
+    return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
+
+
 def parse_project_config(table: Mapping[str, Any], where: str = TABLE) -> ProjectConfig:
     """Validate a ``[tool.startifact]`` table, reporting every problem at once."""
     problems: list[str] = []
     for key in table:
         if key not in KEYS:
-            problems.append(f"{where}.{key} is not an option{suggest(key, KEYS)}")
+            problems.append(f"{where}.{toml_key(key)} is not an option{suggest(key, KEYS)}")
     project = table.get("project")
     if project is not None:
         if not isinstance(project, str):
@@ -88,7 +106,7 @@ def parse_project_config(table: Mapping[str, Any], where: str = TABLE) -> Projec
         metadata = {}
     for key, value in metadata.items():
         if bad := check_metadata_item(key, value):
-            problems.append(f"{where}.metadata.{key}: {bad}")
+            problems.append(f"{where}.metadata.{toml_key(key)}: {bad}")
     disabled = table.get("disable-plugins", [])
     if not isinstance(disabled, list) or not all(isinstance(n, str) for n in disabled):
         problems.append(f"{where}.disable-plugins must be a list of plugin names, not {disabled!r}")
@@ -107,12 +125,17 @@ def load_pyproject(root: Path) -> dict[str, Any]:
             return document
     except FileNotFoundError:
         raise StartifactError(f"no pyproject.toml in {root}") from None
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise StartifactError(f"{path} is not valid TOML: {error}") from None
+    except RecursionError:
+        raise StartifactError(f"{path} is not valid TOML: it is nested too deeply") from None
 
 
 def project_config_of(pyproject: Mapping[str, Any]) -> ProjectConfig:
-    table = pyproject.get("tool", {}).get("startifact", {})
+    tool = pyproject.get("tool", {})
+    if not isinstance(tool, Mapping):
+        raise InvalidInputError([f"tool must be a table, not {type(tool).__name__} ({tool!r})"])
+    table = tool.get("startifact", {})
     if not isinstance(table, Mapping):
         raise InvalidInputError(
             [f"{TABLE} must be a table, not {type(table).__name__} ({table!r})"]

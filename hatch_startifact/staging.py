@@ -33,7 +33,7 @@ from hatch_startifact.errors import (
 from hatch_startifact.index import ProjectIndex
 from hatch_startifact.layout import Layout
 from hatch_startifact.metadata import metadata_document, utc_now
-from hatch_startifact.names import check_metadata, check_project, check_version
+from hatch_startifact.names import check_metadata, check_project, check_version, shown
 from hatch_startifact.parallel import per_region
 from hatch_startifact.regional import (
     FileResult,
@@ -104,7 +104,7 @@ class StageRequest:
         assert project_name is not None
         assert version_name is not None
         if plugins is None:
-            hashed = tuple(Artifact.from_path(path) for path in found)  # only once all is valid
+            hashed = _hash(found)  # only once all is valid
             return cls(project_name, version_name, hashed, metadata, dry_run)
         return cls._with_plugins(
             plugins, project_name, version_name, found, metadata, dry_run, directory or Path.cwd()
@@ -125,7 +125,7 @@ class StageRequest:
         refused = plugins.check(project, version, found, metadata, directory)
         if refused:
             raise InvalidInputError(refused)
-        hashed = tuple(Artifact.from_path(path) for path in found)
+        hashed = _hash(found)
         added = {
             a.filename: plugins.metadata(
                 metadata,
@@ -140,6 +140,44 @@ class StageRequest:
             for a in hashed
         }
         return cls(project, version, hashed, metadata, dry_run, added)
+
+
+def _hash(paths: Sequence[Path]) -> tuple[Artifact, ...]:
+    """Hash every file, reporting every one that cannot be read."""
+    hashed, problems = [], []
+    for path in paths:
+        try:
+            hashed.append(Artifact.from_path(path))
+        except OSError as error:
+            problems.append(f"cannot read {shown(str(path))}: {error.strerror or error}")
+    if problems:
+        raise InvalidInputError(problems)
+    return tuple(hashed)
+
+
+#: S3's longest key (bytes of UTF-8) and SSM's longest parameter name (characters).
+MAX_KEY_BYTES = 1024
+MAX_PARAMETER_NAME = 1011
+
+
+def check_lengths(request: StageRequest, layout: Layout) -> list[str]:
+    """Keys and the record name that S3 or SSM would refuse for their length."""
+    problems = []
+    for artifact in request.artifacts:
+        key = layout.metadata_key(request.project, request.version, artifact.filename)
+        if len(key.encode()) > MAX_KEY_BYTES:
+            problems.append(
+                f"{artifact.filename}: its metadata key would be {len(key.encode())} bytes "
+                f"long, over S3's {MAX_KEY_BYTES}; use a shorter project name, version or "
+                "file name"
+            )
+    record = layout.version_parameter(request.project)
+    if len(record) > MAX_PARAMETER_NAME:
+        problems.append(
+            f"project {request.project}: its version record name would be {len(record)} "
+            f"characters long, over SSM's {MAX_PARAMETER_NAME}; use a shorter project name"
+        )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -205,9 +243,12 @@ def stage(
     concurrency: int = 8,
 ) -> StageReport:
     """Stage ``request`` to ``regions``; see the module docstring for the order of things."""
+    layout = Layout.of(organisation)
+    too_long = check_lengths(request, layout)
+    if too_long:  # before anything is read or written
+        raise InvalidInputError(too_long)
     listener = listener or Listener()
     listener.begin(request, regions)
-    layout = Layout.of(organisation)
     surveyed = per_region(
         regions,
         lambda r: survey(aws.region(r), organisation.bucket_name_param, layout, request.project),

@@ -175,6 +175,36 @@ def test_parse_organisation_refuses_malformed_json() -> None:
     assert message.endswith("): rewrite it with `startifact setup`")
 
 
+def deeply(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(deeply(5000), id="too-deep-for-json-loads"),
+        # Parsed, but formatting the value in a message (or writing it back) overflowed.
+        pytest.param(document(regions=json.loads(deeply(900))), id="deep-regions"),
+        pytest.param(document(save_ok=json.loads(deeply(900))), id="deep-unknown-key"),
+        pytest.param(document(save_ok=json.loads(deeply(34))), id="just-too-deep"),
+    ],
+)
+def test_parse_organisation_refuses_arrays_nested_too_deeply(text: str) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        parse_organisation(text, where=WHERE)
+
+    assert str(raised.value) == (
+        f"organisation configuration {WHERE} nests arrays or objects more than 32 deep: "
+        "rewrite it with `startifact setup`"
+    )
+
+
+def test_parse_organisation_keeps_unknown_keys_nested_up_to_the_limit() -> None:
+    config = parse_organisation(document(save_ok=json.loads(deeply(32))), where=WHERE)
+
+    assert config.extra == {"save_ok": json.loads(deeply(32))}
+
+
 @pytest.mark.parametrize(
     ("text", "kind"), [("[]", "list"), ('"us-east-1"', "str"), ("null", "NoneType"), ("1", "int")]
 )

@@ -8,6 +8,7 @@ botocore event hooks on the boto3 session handed to the downloader.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import pytest
 
 from hatch_startifact.artifacts import MULTIPART_THRESHOLD
 from hatch_startifact.downloads import Downloaded, Downloader, file_sha256
-from hatch_startifact.errors import StartifactError
+from hatch_startifact.errors import DestinationError, StartifactError
 from hatch_startifact.reading import VersionInfo
 from hatch_startifact.session import Session
 from tests.conftest import MODELS as _MODELS
@@ -387,3 +388,112 @@ def test_file_sha256_is_the_hex_sha256_of_the_whole_file(make_file: MakeFile, si
     data = bytes(range(256)) * (size // 256) + bytes(size % 256)
 
     assert file_sha256(make_file("f.bin", data)) == sha256(data)
+
+
+# ---- found by fuzzing (tests/test_fuzz.py) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        pytest.param("in-the-way", "File exists", id="a-file"),
+        pytest.param("in-the-way/below", "Not a directory", id="below-a-file"),
+        pytest.param("de\x00st", "embedded null byte", id="nul"),
+    ],
+)
+def test_download_to_a_destination_that_cannot_be_a_directory_is_one_clear_error(
+    org: Organisation,
+    open_session: OpenSession,
+    make_file: MakeFile,
+    tmp_path: Path,
+    name: str,
+    reason: str,
+) -> None:
+    stage(open_session, "1.0.0", make_file("a.whl", b"wheel"))
+    (tmp_path / "in-the-way").write_bytes(b"a file")
+    dest = tmp_path / name
+
+    with pytest.raises(StartifactError) as raised:
+        open_session().download("my-lib", "1.0.0", dest)
+
+    shown = str(dest) if "\x00" not in name else repr(str(dest))
+    assert str(raised.value) == (
+        f"cannot create the destination {shown} ({reason}): choose another --dest"
+    )
+    assert (tmp_path / "in-the-way").read_bytes() == b"a file"
+
+
+@pytest.mark.parametrize("length", [233, 234, 255])
+def test_a_file_with_a_name_as_long_as_allowed_downloads(
+    org: Organisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path, length: int
+) -> None:
+    """Its ``.partial`` file beside it once had a name too long for the file system."""
+    name = "a" * (length - 4) + ".whl"
+    stage(open_session, "1.0.0", make_file(name, b"wheel"))
+    dest = tmp_path / "dest"
+
+    (done,) = open_session().download("my-lib", "1.0.0", dest)
+
+    assert done.path == dest / name
+    assert listing(dest) == [name]
+    assert done.path.read_bytes() == b"wheel"
+
+
+@pytest.mark.parametrize("fails", ["open", "write"])
+def test_a_destination_that_cannot_be_written_is_one_error_and_no_other_region_is_tried(
+    org: Organisation,
+    open_session: OpenSession,
+    make_file: MakeFile,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fails: str,
+) -> None:
+    # (As root, permissions cannot make it fail: the disk is made full instead.)
+    stage(open_session, "1.0.0", make_file("a.whl", b"wheel"))
+    dest = tmp_path / "dest"
+    full = OSError(28, "No space left on device")
+    if fails == "open":
+        monkeypatch.setattr("hatch_startifact.downloads.os.open", raising(full))
+    else:
+        monkeypatch.setattr("hatch_startifact.downloads.os.fdopen", full_disk(full))
+    warnings: list[str] = []
+
+    with pytest.raises(DestinationError) as raised:
+        open_session().download("my-lib", "1.0.0", dest, warn=warnings.append)
+
+    assert str(raised.value) == (
+        f"cannot write into {dest}: No space left on device; free some space, fix its "
+        "permissions or choose another --dest"
+    )
+    assert warnings == []
+    assert listing(dest) == []
+
+
+def raising(error: Exception) -> Callable[..., Any]:
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    return fail
+
+
+def full_disk(error: OSError) -> Callable[..., Any]:
+    """``os.fdopen`` giving a file whose every write fails with ``error``."""
+    real = os.fdopen
+
+    def fdopen(handle: int, mode: str) -> Any:
+        class Full:
+            def __init__(self) -> None:
+                self._file = real(handle, mode)
+
+            def __enter__(self) -> Full:
+                return self
+
+            def __exit__(self, *exc: object) -> None:
+                self._file.close()
+
+            def write(self, data: bytes) -> int:
+                raise error
+
+        return Full()
+
+    return fdopen

@@ -319,3 +319,26 @@ def test_choose_latest_takes_any_iterable() -> None:
 
 def test_choose_latest_returns_the_normal_form() -> None:
     assert choose_latest(["1.0.0-RC1", "1.0.0-rc2"]) == "1.0.0rc2"
+
+
+# ---- found by fuzzing (tests/test_fuzz.py) ------------------------------------------------
+
+
+def test_parse_refuses_an_index_nested_too_deeply_for_json_with_a_value_error() -> None:
+    data = ('{"project": "my-lib", "versions": ' + "[" * 5000 + "]" * 5000 + "}").encode()
+
+    with pytest.raises(ValueError, match=r"^it nests arrays or objects too deeply$"):
+        ProjectIndex.parse(data, "my-lib")
+
+
+def test_parse_refuses_an_index_with_a_number_too_long_for_int() -> None:
+    with pytest.raises(ValueError, match="integer string conversion"):
+        ProjectIndex.parse(
+            b'{"project": "my-lib", "versions": [], "n": 1' + b"0" * 5000 + b"}", "my-lib"
+        )
+
+
+def test_parse_drops_a_version_with_a_number_too_long_for_int() -> None:
+    data = index_bytes([{"version": "1" + "0" * 5000, "files": ["a.whl"]}])
+
+    assert ProjectIndex.parse(data, "my-lib") == ProjectIndex("my-lib", ())

@@ -258,3 +258,36 @@ def test_staged_file_sha256_base64_is_the_digest_in_base64_as_lambda_reports_it(
     assert staged.sha256_base64 == expected
     assert base64.b64decode(staged.sha256_base64).hex() == staged.sha256
     assert len(staged.sha256_base64) == 44
+
+
+# ---- found by fuzzing (tests/test_fuzz.py) ------------------------------------------------
+
+
+def test_parse_metadata_document_refuses_one_nested_too_deeply_for_json() -> None:
+    with pytest.raises(ValueError, match=r"^it nests arrays or objects too deeply$"):
+        parse(b"[" * 5000 + b"]" * 5000)
+
+
+SHOWN_OR_TOO_DEEP = (
+    r"^(its project is \[\[\[\.\.\.\]\]\], not 'my-lib'|it nests arrays or objects too deeply)$"
+)
+
+
+def test_parse_metadata_document_never_overflows_showing_a_deeply_nested_value() -> None:
+    """At some depth just under the recursion limit ``json.loads`` succeeded and then showing
+    the value in the message overflowed; every depth up to the limit must give a ValueError."""
+    for depth in range(500, 1001):
+        data = f'{{"project": {"[" * depth}{"]" * depth}}}'.encode()
+        with pytest.raises(ValueError, match=SHOWN_OR_TOO_DEEP):
+            parse(data)
+
+
+def test_parse_metadata_document_cuts_a_huge_value_short_in_its_message(artifact: Artifact) -> None:
+    with pytest.raises(ValueError) as raised:  # noqa: PT011  # the message is asserted below
+        parse(document_of(artifact, project="x" * 100_000))
+
+    message = str(raised.value)
+    assert message.startswith("its project is 'xxxxxxxx")
+    assert "..." in message
+    assert message.endswith(", not 'my-lib'")
+    assert len(message) < 150

@@ -18,6 +18,7 @@ from hatch_startifact.names import (
     check_version,
     is_normalised_version,
     parse_stored_version,
+    shown,
     split_metadata_pairs,
 )
 
@@ -290,3 +291,40 @@ def test_split_metadata_pairs_reports_every_syntax_problem() -> None:
 
 def test_split_metadata_pairs_of_nothing_is_empty() -> None:
     assert split_metadata_pairs([]) == ({}, [])
+
+
+# ---- found by fuzzing (tests/test_fuzz.py) ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["\u017f", "a\u017fb", "\u212a", "\u212aelvin"])
+def test_a_project_name_with_a_letter_that_only_case_folds_to_ascii_is_refused(name: str) -> None:
+    """The long s and the Kelvin sign match "s" and "k" in a case-insensitive Unicode regex."""
+    assert check_project(name) == (None, f"invalid project name {name!r}: {PROJECT_RULE}")
+
+
+@pytest.mark.parametrize("version", ["1" * 5000, "1." + "9" * 4400, "1.0.post" + "9" * 4400])
+def test_a_version_with_a_number_too_long_for_int_is_refused_not_crashed(version: str) -> None:
+    value, problem = check_version(version)
+
+    assert value is None
+    assert problem == (
+        f"invalid version {version!r}: it is not a PEP 440 version (e.g. 1.2.3, 2.0rc1)"
+    )
+    assert parse_stored_version(version) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a b.whl", "a b.whl"),
+        ("é", "é"),
+        ("a\nb", "'a\\nb'"),
+        ("\x1b[2J", "'\\x1b[2J'"),
+        ("a\u2028b", "'a\\u2028b'"),
+        ("\udcff", "'\\udcff'"),
+    ],
+)
+def test_shown_keeps_printable_text_and_quotes_the_rest_on_one_line(
+    text: str, expected: str
+) -> None:
+    assert shown(text) == expected

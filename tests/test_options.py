@@ -173,3 +173,31 @@ def test_disable_plugins_goes_with_the_other_options() -> None:
     options = parse_options({"disable-plugins": "startifact.ci", "dry-run": "", "no_prompt": True})
 
     assert options == PublishOptions(dry_run=True, disable_plugins=("startifact.ci",))
+
+
+# ---- found by fuzzing (tests/test_fuzz.py) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"dry-run": "tr\nue"}, "-o dry-run='tr\\nue': expected true or false"),
+        ({"regions\n": "x"}, "-o 'regions\\n' is not an option (did you mean 'regions'?)"),
+        (
+            {"\x1b[2J": ""},
+            "-o '\\x1b[2J' is not an option (valid keys: dry-run, regions, "
+            "parameter, metadata.KEY, disable-plugins)",
+        ),
+    ],
+)
+def test_an_option_with_unprintable_characters_is_quoted_so_its_problem_is_one_line(
+    options: dict[str, object], problem: str
+) -> None:
+    assert problems_of(options) == (problem,)
+
+
+def test_a_metadata_option_with_a_newline_in_its_key_is_quoted_so_its_problem_is_one_line() -> None:
+    (problem,) = problems_of({"metadata.a\nb": "x"})
+
+    assert problem.startswith("-o 'metadata.a\\nb': invalid metadata key 'a\\nb': ")
+    assert "\n" not in problem

@@ -454,3 +454,66 @@ def test_a_bad_disable_plugins_is_reported_with_the_other_problems() -> None:
         "tool.startifact.parameter must be a string, not int (5)",
         "tool.startifact.disable-plugins must be a list of plugin names, not 'startifact.git'",
     )
+
+
+# ---- found by fuzzing (tests/test_fuzz.py) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [
+        pytest.param("a\nb", '"a\\u000ab"', id="newline"),
+        pytest.param("\x1b[2J", '"\\u001b[2J"', id="escape-sequence"),
+        pytest.param("two words", '"two words"', id="space"),
+        pytest.param('say "hi"', '"say \\"hi\\""', id="quotes"),
+    ],
+)
+def test_an_unknown_key_that_is_not_bare_is_quoted_as_toml_writes_it(key: str, shown: str) -> None:
+    assert problems_of({key: 1}) == (
+        f"tool.startifact.{shown} is not an option "
+        "(valid keys: project, regions, parameter, metadata, disable-plugins)",
+    )
+
+
+def test_a_metadata_key_that_is_not_bare_is_quoted_as_toml_writes_it() -> None:
+    (problem,) = problems_of({"metadata": {"a\nb": "x"}})
+
+    assert problem.startswith('tool.startifact.metadata."a\\u000ab": invalid metadata key ')
+    assert "\n" not in problem
+
+
+@pytest.mark.parametrize("tool", [1, "startifact", ["startifact"]])
+def test_a_tool_that_is_not_a_table_is_refused_naming_the_value(tool: object) -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        project_config_of({"tool": tool})
+
+    assert raised.value.problems == (f"tool must be a table, not {type(tool).__name__} ({tool!r})",)
+
+
+def test_load_pyproject_that_is_not_utf_8_is_invalid_toml(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes(b"\xff\xfe[tool.startifact]\n")
+
+    with pytest.raises(StartifactError) as raised:
+        load_pyproject(tmp_path)
+
+    assert str(raised.value) == (
+        f"{path} is not valid TOML: 'utf-8' codec can't decode byte 0xff in position 0: "
+        "invalid start byte"
+    )
+
+
+@pytest.mark.parametrize(
+    "value", [pytest.param("[" * 5000, id="arrays"), pytest.param("{a=" * 3000, id="tables")]
+)
+def test_load_pyproject_nested_too_deeply_is_invalid_toml(tmp_path: Path, value: str) -> None:
+    path = write_pyproject(tmp_path, f"[tool.startifact]\nproject = {value}\n")
+
+    with pytest.raises(StartifactError) as raised:
+        load_pyproject(tmp_path)
+
+    # Python 3.11's tomllib overflows the stack (a RecursionError, said so); a newer tomllib or
+    # tomli may refuse the nesting itself, with a message of its own.
+    message = str(raised.value)
+    assert message.startswith(f"{path} is not valid TOML: ")
+    assert "\n" not in message

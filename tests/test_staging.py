@@ -16,6 +16,7 @@ import botocore.session
 import pytest
 
 from hatch_startifact import __version__
+from hatch_startifact.artifacts import Artifact
 from hatch_startifact.errors import (
     EXIT_ERROR,
     EXIT_OK,
@@ -297,6 +298,49 @@ def test_dry_run_of_a_new_project_writes_no_object_and_no_version_record(
         assert org.latest(region, "my-lib") is None
 
 
+def test_a_file_that_cannot_be_read_is_invalid_input_and_nothing_is_written(
+    make_organisation: MakeOrganisation,
+    open_session: Callable[[], Session],
+    make_file: MakeFile,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    org = make_organisation()
+    unreadable = make_file("b.whl")
+    real = Artifact.from_path.__func__  # type: ignore[attr-defined]
+
+    def from_path(cls: type[Artifact], path: Path) -> Artifact:
+        if path == unreadable:  # what a file without read permission gives a non-root user
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(cls, path)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Artifact, "from_path", classmethod(from_path))
+
+    with pytest.raises(InvalidInputError) as raised:
+        stage(open_session, "1.0.0", make_file("a.whl"), unreadable)
+
+    assert raised.value.problems == (f"cannot read {unreadable}: Permission denied",)
+    assert all(org.keys(region) == {} for region in REGIONS)
+
+
+def test_keys_and_records_too_long_for_s3_or_ssm_are_refused_before_anything_is_written(
+    make_organisation: MakeOrganisation, open_session: Callable[[], Session], make_file: MakeFile
+) -> None:
+    org = make_organisation()
+    project = "p" * 1010  # /ppp...p/latest: 1018 characters
+    name = "a.whl"  # ppp...p/1.0.0/a.whl.metadata.json: 1036 bytes
+
+    with open_session() as session, pytest.raises(InvalidInputError) as raised:
+        session.stage(project, "1.0.0", [make_file(name)])
+
+    assert raised.value.problems == (
+        f"{name}: its metadata key would be 1036 bytes long, over S3's 1024; use a shorter "
+        "project name, version or file name",
+        f"project {project}: its version record name would be 1018 characters long, over "
+        "SSM's 1011; use a shorter project name",
+    )
+    assert all(org.keys(region) == {} for region in REGIONS)
+
+
 # ---- failing regions ----------------------------------------------------------------------
 
 
@@ -461,6 +505,10 @@ def test_racing_stagers_of_one_file_with_different_bytes_leave_one_winner_per_re
             outcome = {o.region: o for o in result.regions}[region]
             expected = Status.STAGED if number == winner else Status.CONFLICT
             assert [f.status for f in outcome.files] == [expected], (region, number)
-        assert org.latest(region, "my-lib") == "1.0.0"
     losers = [r for r in results if isinstance(r, StageReport) and r.failed_regions]
     assert all(r.exit_code == EXIT_ERROR for r in losers)
+    # The record moves only for a stager that won every region (a loser anywhere moves it
+    # nowhere), so it names 1.0.0 in every region or in none.
+    won_everywhere = [r for r in results if isinstance(r, StageReport) and not r.failed_regions]
+    records = {org.latest(region, "my-lib") for region in REGIONS}
+    assert records == ({"1.0.0"} if won_everywhere else {None})
