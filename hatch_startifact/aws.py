@@ -59,7 +59,9 @@ _CREDENTIALS = {
     "UnrecognizedClientException",
     "InvalidClientTokenId",
 }
-_PRECONDITION = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
+#: A conditional write that did not happen because another writer came first (S3 answers
+#: NoSuchKey to ``IfMatch`` when the object has gone since it was listed).
+_PRECONDITION = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey"}
 
 #: Which organisation policy grants each action (DESIGN.md section 3), for error messages.
 GRANTED_BY = {
@@ -231,6 +233,9 @@ class Region:
         self._s3.meta.events.register(
             "before-parameter-build.s3.CompleteMultipartUpload", _if_none_match
         )
+        #: (bucket, key) -> each part's SHA-256 of the large files uploading now
+        self._parts: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._s3.meta.events.register("before-parameter-build.s3.UploadPart", self._part_sha256)
         self._transfer = TransferManager(
             s3,
             # Parts in flight and in memory per region are bounded, so memory does not grow
@@ -257,6 +262,15 @@ class Region:
             if isinstance(error, _UNREACHABLE):
                 self._down = (time.monotonic() + DOWN_FOR, str(translated))
             raise translated from error
+
+    def _part_sha256(self, params: dict[str, Any], **kwargs: Any) -> None:
+        # s3transfer cannot pass a checksum value per part: each part's SHA-256, computed in
+        # the one read of the file, is added here, so botocore does not hash it again for
+        # every region and S3 still verifies every part.
+        parts = self._parts.get((params.get("Bucket", ""), params.get("Key", "")), ())
+        number = params.get("PartNumber")
+        if isinstance(number, int) and 1 <= number <= len(parts):
+            params["ChecksumSHA256"] = parts[number - 1]
 
     def get_parameter(self, name: str) -> str | None:
         """The value of a parameter, or ``None`` when it does not exist."""
@@ -342,16 +356,20 @@ class Region:
             with self._call("s3:PutObject", s3_arn(bucket, key)):
                 if artifact.multipart:
                     subscribers = [_Progress(progress)] if progress else []
-                    self._transfer.upload(
-                        str(artifact.path),
-                        bucket,
-                        key,
-                        extra_args={
-                            "ChecksumAlgorithm": "SHA256",
-                            "ContentType": "application/octet-stream",
-                        },
-                        subscribers=subscribers,
-                    ).result()
+                    self._parts[bucket, key] = artifact.part_sha256
+                    try:
+                        self._transfer.upload(
+                            str(artifact.path),
+                            bucket,
+                            key,
+                            extra_args={
+                                "ChecksumAlgorithm": "SHA256",
+                                "ContentType": "application/octet-stream",
+                            },
+                            subscribers=subscribers,
+                        ).result()
+                    finally:
+                        del self._parts[bucket, key]
                 else:
                     with artifact.path.open("rb") as body:
                         self._s3.put_object(

@@ -82,6 +82,10 @@ def test_from_path_gives_the_multipart_etag_of_a_large_file(
     assert artifact.sha256 == hashlib.sha256(data).hexdigest()
     assert artifact.etag == multipart_etag(data, small_threshold)
     assert artifact.etag.endswith("-3")
+    parts = [data[i : i + small_threshold] for i in range(0, len(data), small_threshold)]
+    assert artifact.part_sha256 == tuple(
+        base64.b64encode(hashlib.sha256(part).digest()).decode() for part in parts
+    )
 
 
 def test_from_path_of_a_file_of_exactly_one_part_still_uses_the_multipart_etag(
@@ -274,3 +278,24 @@ def test_collect_reports_every_problem_at_once(make_file: MakeFile, tmp_path: Pa
         f"two files named 'good.whl': {good} and {twin}",
     )
     assert str(raised.value) == "; ".join(raised.value.problems)
+
+
+# ---- found by fuzzing (tests/test_fuzz.py) ------------------------------------------------
+
+
+def test_collect_refuses_a_path_with_a_name_too_long_for_the_file_system(tmp_path: Path) -> None:
+    path = tmp_path / ("a" * 300 + ".whl")
+
+    with pytest.raises(InvalidInputError) as raised:
+        collect([path])
+
+    assert raised.value.problems == (f"cannot look at {path}: File name too long",)
+
+
+def test_collect_quotes_a_path_with_a_newline_so_its_problem_is_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "a\nb.whl"
+
+    with pytest.raises(InvalidInputError) as raised:
+        collect([missing])
+
+    assert raised.value.problems == (f"file not found: {str(missing)!r}",)

@@ -226,6 +226,12 @@ def test_put_object_with_a_stale_etag_returns_false_and_keeps_the_object(
     assert stored(s3, "doc.json") == b"someone else"
 
 
+def test_put_object_with_an_etag_of_an_object_gone_since_returns_false(region: Region) -> None:
+    # Another writer's key vanished between our listing and our write: the caller lists
+    # again (update_index retries) instead of failing the region.
+    assert region.put_object(BUCKET, "gone.json", b"mine", etag="0" * 32) is False
+
+
 # ---- artifacts ----------------------------------------------------------------------------
 
 
@@ -268,6 +274,31 @@ def test_upload_artifact_multipart_stores_parts_with_sha256_checksums_and_the_ex
     checksum = attributes["Checksum"]
     assert checksum["ChecksumSHA256"].split("-")[0] == base64.b64encode(composite).decode()
     assert checksum["ChecksumType"] == "COMPOSITE"
+
+
+def test_upload_artifact_multipart_sends_each_parts_sha256_computed_when_the_file_was_read(
+    mocked: None, make_organisation: MakeOrganisation, make_file: Callable[..., Path]
+) -> None:
+    make_organisation((REGION,))
+    content = bytes(range(256)) * (17 * MIB // 256)  # parts of 8, 8 and 1 MiB
+    large = Artifact.from_path(make_file("a.whl", content))
+    sent: dict[int, str] = {}
+
+    def record(params: dict[str, Any], **kwargs: Any) -> None:
+        sent[int(params["query_string"]["partNumber"])] = params["headers"]["x-amz-checksum-sha256"]
+
+    session = new_session()
+    hook(session, "before-call.s3.UploadPart", record)
+    aws = Aws(session)
+    try:
+        assert aws.region(REGION).upload_artifact(BUCKET, "a/1.0.0/a.whl", large)
+    finally:
+        aws.close()
+
+    parts = [content[i : i + 8 * MIB] for i in range(0, len(content), 8 * MIB)]
+    expected = [base64.b64encode(hashlib.sha256(p).digest()).decode() for p in parts]
+    assert list(large.part_sha256) == expected
+    assert [sent[n] for n in sorted(sent)] == expected
 
 
 def test_upload_artifact_small_refuses_to_replace_an_existing_object(
