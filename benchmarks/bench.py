@@ -1,9 +1,10 @@
 """Staging benchmarks against a moto server on 127.0.0.1, with emulated network latency.
 
-Run: ``python -m nox -s bench`` (or ``python benchmarks/bench.py --help``). moto runs as a
-separate process (``python -m moto.server``), so its work does not share the benchmark's
-interpreter lock. Compared in one
-run, for each workload and region count, the median of ``--runs`` runs of:
+Run: ``python -m nox -s bench`` (or ``python benchmarks/bench.py --help``). moto runs as
+separate processes (``python -m moto.server``), one per region as real regions are separate
+services (``--one-server`` puts every region in one), so its work does not share the
+benchmark's interpreter lock. Compared in one run, for each workload and region count, the
+median of ``--runs`` runs of:
 
 * ``startifact``: hatch-startifact's `Session.stage` (regions and files in parallel);
 * ``sequential``: one region after another, one request at a time, as Startifact 1.x stages;
@@ -94,20 +95,30 @@ def post(endpoint: str, path: str, body: bytes = b"") -> None:
         response.read()
 
 
-def latency_session(rtt_ms: float) -> boto3.Session:
+def routed_session(endpoints: dict[str, str], rtt_ms: float = 0) -> boto3.Session:
+    """A session whose requests go to their region's server, each ``rtt_ms`` later."""
     session = boto3.Session(region_name=REGIONS[0])
-    if rtt_ms:
 
-        def delay(**kwargs: Any) -> None:
+    def route(request: Any, **kwargs: Any) -> None:
+        authorization = request.headers.get("Authorization", b"")
+        if isinstance(authorization, bytes):
+            authorization = authorization.decode()
+        region = authorization.split("/")[2] if authorization.count("/") >= 3 else ""
+        if region in endpoints:
+            path = request.url.split("/", 3)[3] if request.url.count("/") >= 3 else ""
+            request.url = f"{endpoints[region]}/{path}"
+        if rtt_ms:
             time.sleep(rtt_ms / 1000)
 
-        session.events.register("before-send", delay)
+    session.events.register("before-send", route)
     return session
 
 
-def prepare(endpoint: str, regions: tuple[str, ...]) -> dict[str, str]:
+def prepare(endpoints: dict[str, str], regions: tuple[str, ...]) -> dict[str, str]:
     """Reset moto; create a bucket and bucket name parameter per region, and the config."""
-    post(endpoint, "/moto-api/reset")
+    for endpoint in set(endpoints.values()):
+        post(endpoint, "/moto-api/reset")
+    session = routed_session(endpoints)
     buckets = {}
     for region in regions:
         bucket = f"bench-{region}"
@@ -116,8 +127,8 @@ def prepare(endpoint: str, regions: tuple[str, ...]) -> dict[str, str]:
             if region == "us-east-1"
             else {"CreateBucketConfiguration": {"LocationConstraint": region}}
         )
-        boto3.client("s3", region_name=region).create_bucket(Bucket=bucket, **extra)
-        ssm = boto3.client("ssm", region_name=region)
+        session.client("s3", region_name=region).create_bucket(Bucket=bucket, **extra)
+        ssm = session.client("ssm", region_name=region)
         ssm.put_parameter(Name=PARAMETER, Value=bucket, Type="String", Overwrite=True)
         config = {
             "bucket_name_param": PARAMETER,
@@ -199,26 +210,30 @@ def time_side(
     regions: tuple[str, ...],
     files: list[Path],
     runs: int,
-    endpoint: str,
+    endpoints: dict[str, str],
 ) -> list[float]:
     times = []
     for run in range(runs):
-        prepare(endpoint, regions)  # an empty moto each time: its memory grows with uploads
+        prepare(endpoints, regions)  # an empty moto each time: its memory grows with uploads
         started = time.perf_counter()
         SIDES[side](session, regions, files, f"1.0.{run}")
         times.append(time.perf_counter() - started)
     return times
 
 
-def peak_rss(endpoint: str, size: int, regions: tuple[str, ...], work: Path) -> float:
+def peak_rss(endpoints: dict[str, str], size: int, regions: tuple[str, ...], work: Path) -> float:
     """Peak RSS (MB) of a child process staging one ``size``-byte file to ``regions``."""
-    prepare(endpoint, regions)
+    prepare(endpoints, regions)
     (path,) = make_files(work / "rss", 1, size)
     code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from bench import routed_session\n"
         "from hatch_startifact.session import Session\n"
         f"with Session(regions={','.join(regions)!r}, disable_plugins=('startifact.git',"
-        "'startifact.ci')) as s:\n"
-        f"    assert s.stage('rss', '1.0', [{str(path)!r}]).exit_code == 0\n"
+        f"'startifact.ci'), boto3_session=routed_session({endpoints!r})) as s:\n"
+        f"    report = s.stage('rss', '1.0', [{str(path)!r}])\n"
+        "    assert report.exit_code == 0, report\n"
         # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec from the parent.
         "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))\n"
     )
@@ -226,9 +241,18 @@ def peak_rss(endpoint: str, size: int, regions: tuple[str, ...], work: Path) -> 
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        check=True,
-        env={**os.environ, "AWS_DEFAULT_REGION": REGIONS[0]},
+        check=False,
+        env={
+            **os.environ,
+            "AWS_DEFAULT_REGION": REGIONS[0],
+            # moto completes a 1 GB multipart upload silently for longer than the default
+            # 10 s read timeout (S3 sends keep-alive whitespace meanwhile), and a retried
+            # completion then breaks moto's upload: give it time.
+            "STARTIFACT_READ_TIMEOUT": "600",
+        },
     )
+    if out.returncode:
+        raise RuntimeError(f"the peak RSS child failed:\n{out.stderr}")
     path.unlink()
     return int(out.stdout.strip()) / 1024  # VmHWM is in kB
 
@@ -260,15 +284,28 @@ def main() -> int:
         "--moto-in-process",
         action="store_true",
         help="run moto in this process (it then shares this process's GIL and CPU, which "
-        "makes the client look slower than it is); by default it is a separate process",
+        "makes the client look slower than it is); implies --one-server",
+    )
+    parser.add_argument(
+        "--one-server",
+        action="store_true",
+        help="one moto server for every region (then all regions share one interpreter lock, "
+        "which no real regions do); by default each region has its own moto process",
     )
     args = parser.parse_args()
 
-    server = MotoServer(separate=not args.moto_in_process)
-    endpoint = server.endpoint
+    counts = [int(n) for n in args.regions.split(",")]
+    baseline = [int(n) for n in (args.baseline_regions or args.regions).split(",")]
+    used = REGIONS[: max([*counts, *baseline, 3 if args.rss_mb else 1])]
+    if args.one_server or args.moto_in_process:
+        servers = [MotoServer(separate=not args.moto_in_process)]
+        endpoints = dict.fromkeys(used, servers[0].endpoint)
+    else:
+        servers = [MotoServer(separate=True) for _ in used]
+        endpoints = {region: server.endpoint for region, server in zip(used, servers, strict=True)}
     os.environ.update(
         {
-            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ENDPOINT_URL": servers[0].endpoint,
             "AWS_ACCESS_KEY_ID": "bench",
             "AWS_SECRET_ACCESS_KEY": "bench",
             "AWS_DEFAULT_REGION": REGIONS[0],
@@ -282,24 +319,19 @@ def main() -> int:
         f"{platform.python_version()}, {platform.platform()}",
         "rtt_ms": args.rtt_ms,
         "runs": args.runs,
+        "moto": "one server" if len(servers) == 1 else "one server per region",
         "times": {},
     }
-    session = latency_session(args.rtt_ms)
-    counts = [int(n) for n in args.regions.split(",")]
+    session = routed_session(endpoints, args.rtt_ms)
     try:
         with tempfile.TemporaryDirectory(prefix="startifact-bench-") as temp:
             work = Path(temp)
             for name in args.workloads.split(","):
                 count, size = WORKLOADS[name]
                 files = make_files(work / name, count, size)
-                baseline = (
-                    [int(n) for n in args.baseline_regions.split(",")]
-                    if args.baseline_regions
-                    else counts
-                )
                 for side in args.sides.split(","):
                     for n in {"floor": [1], "sequential": baseline}.get(side, counts):
-                        times = time_side(side, session, REGIONS[:n], files, args.runs, endpoint)
+                        times = time_side(side, session, REGIONS[:n], files, args.runs, endpoints)
                         key = f"{name}/{side}/{n}"
                         results["times"][key] = times
                         print(
@@ -310,11 +342,12 @@ def main() -> int:
                 for path in files:
                     path.unlink()
             if args.rss_mb:
-                rss = peak_rss(endpoint, args.rss_mb * MB, REGIONS[:3], work)
+                rss = peak_rss(endpoints, args.rss_mb * MB, REGIONS[:3], work)
                 results["peak_rss_mb"] = {f"{args.rss_mb}MB to 3 regions": rss}
                 print(f"peak RSS staging {args.rss_mb} MB to 3 regions: {rss:.0f} MB", flush=True)
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
     results["startifact_help_ms"] = command_time(
         [sys.executable, "-m", "hatch_startifact", "--help"]
     )
