@@ -192,10 +192,12 @@ def make_organisation() -> MakeOrganisation:
         without_bucket: Sequence[str] = (),
         without_parameter: Sequence[str] = (),
         extra: dict[str, Any] | None = None,
+        bucket_prefix: str = "staging",
     ) -> Organisation:
         buckets = {
             r: create_region(
                 r,
+                bucket=f"{bucket_prefix}-{r}",
                 create_bucket=r not in without_bucket,
                 bucket_parameter=r not in without_parameter,
             )

@@ -49,14 +49,12 @@ from hatch_startifact.regional import Status
 from hatch_startifact.session import Session
 from hatch_startifact.staging import StageReport
 from tests.conftest import (
-    BUCKET_PARAMETER,
     REGIONS,
     Hook,
+    MakeOrganisation,
     Organisation,
     Result,
     boto3_session,
-    create_region,
-    write_configuration,
 )
 
 if TYPE_CHECKING:
@@ -337,23 +335,19 @@ MakeOrg = Callable[..., Organisation]
 
 
 @pytest.fixture
-def make_org(stores: Stores) -> MakeOrg:
-    """Factory: buckets with names no other test uses, bucket name parameters and the
-    organisation configuration in each region (conftest's helpers, routed by the environment)."""
+def make_org(stores: Stores, make_organisation: MakeOrganisation) -> MakeOrg:
+    """Factory: conftest's organisation (routed by the environment), with bucket names no
+    other test uses (SeaweedFS is not reset between tests)."""
 
     def make(
         regions: Sequence[str] = REGIONS, *, key_prefix: str = "", parameter_prefix: str = ""
     ) -> Organisation:
-        tag = uuid.uuid4().hex[:12]
-        buckets = {r: create_region(r, bucket=f"startifact-{tag}-{r}") for r in regions}
-        document = {
-            "bucket_name_param": BUCKET_PARAMETER,
-            "bucket_key_prefix": key_prefix,
-            "parameter_name_prefix": parameter_prefix,
-            "regions": ",".join(regions),
-        }
-        write_configuration(document, regions)
-        return Organisation(tuple(regions), buckets, key_prefix, parameter_prefix)
+        return make_organisation(
+            regions,
+            key_prefix=key_prefix,
+            parameter_prefix=parameter_prefix,
+            bucket_prefix=f"startifact-{uuid.uuid4().hex[:12]}",
+        )
 
     return make
 
