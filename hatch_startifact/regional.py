@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from hatch_startifact.artifacts import Artifact, same_object
@@ -126,6 +126,13 @@ def stage_file(
 
 def update_index(region: Region, bucket: str, layout: Layout, project: str) -> ProjectIndex:
     """Rewrite the project index from a fresh listing until our write is the one that sticks."""
+    return _update_index(region, bucket, layout, project)[0]
+
+
+def _update_index(
+    region: Region, bucket: str, layout: Layout, project: str
+) -> tuple[ProjectIndex, Listing]:
+    """`update_index`, also giving the listing the index was written from."""
     key = layout.index_key(project)
     for attempt in range(INDEX_ATTEMPTS):
         listing = region.list_objects(bucket, layout.project_prefix(project))
@@ -133,9 +140,9 @@ def update_index(region: Region, bucket: str, layout: Layout, project: str) -> P
         body = index.to_json()
         current = listing.get(key)
         if current and current.etag == hashlib.md5(body, usedforsecurity=False).hexdigest():
-            return index
+            return index, listing
         if region.put_object(bucket, key, body, etag=current.etag if current else None):
-            return index
+            return index, listing
         time.sleep(random.uniform(0, 0.05 * 2**attempt))  # another stager won: back off
     raise AwsError(
         f"could not update the index {key} in {region.name}: {INDEX_ATTEMPTS} "
@@ -200,4 +207,28 @@ def stage_region(
         results.append(result)
         if on_file:
             on_file(result)
-    return results, update_index(region, found.bucket, target.layout, target.project)
+    index, listing = _update_index(region, found.bucket, target.layout, target.project)
+    return [_as_listed(result, target, listing) for result in results], index
+
+
+def _as_listed(result: FileResult, target: Target, listing: Listing) -> FileResult:
+    """``result``, or a conflict when the bucket now lists other bytes under the file's key.
+
+    S3 applies ``IfNoneMatch`` atomically, so this cannot happen there; a server that does not
+    (SeaweedFS 4.48 once answered two racing conditional multipart completions with 200)
+    would otherwise let a stager report bytes as staged that were replaced.
+    """
+    if result.status not in (Status.STAGED, Status.ALREADY):
+        return result
+    artifact = next(a for a in target.artifacts if a.filename == result.filename)
+    info = listing.get(
+        target.layout.artifact_key(target.project, target.version, artifact.filename)
+    )
+    if info is not None and same_object(artifact, info.size, info.etag):
+        return result
+    return replace(
+        result,
+        status=Status.CONFLICT,
+        detail="replaced by another stager's bytes after our write (the server does not apply "
+        "If-None-Match atomically)",
+    )

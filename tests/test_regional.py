@@ -487,3 +487,32 @@ def test_stage_region_with_a_conflict_indexes_the_files_that_landed_and_not_the_
     assert record() is None
     assert index_of(s3) == index_document(("1.0.0", ["b.whl"]))
     assert json.loads(index.to_json()) == index_of(s3)
+
+
+def test_stage_region_reports_a_conflict_when_the_bucket_lists_other_bytes_after_our_write(
+    session: boto3.Session,
+    connect: Callable[[], Region],
+    s3: S3Client,
+    make_target: MakeTarget,
+) -> None:
+    # A server that does not apply IfNoneMatch atomically: another stager's write lands
+    # over ours right after S3 said ours succeeded (SeaweedFS 4.48 did, once, in CI).
+    target = make_target(**{"a.whl": b"mine"})
+
+    def overwrite(http_response: Any, parsed: Any, model: Any, **kwargs: Any) -> None:
+        if model.name == "PutObject" and not overwrite.done:  # type: ignore[attr-defined]
+            overwrite.done = True  # type: ignore[attr-defined]
+            s3.put_object(Bucket=BUCKET, Key=key("1.0.0", "a.whl"), Body=b"theirs")
+
+    overwrite.done = False  # type: ignore[attr-defined]
+    session.events.register("after-call.s3.PutObject", overwrite)
+    region = connect()
+    found = survey(region, BUCKET_PARAMETER, LAYOUT, PROJECT)
+
+    with ThreadPoolExecutor(2) as pool:
+        results, _ = stage_region(region, target, found, pool)
+
+    ((status, detail),) = [(r.status, r.detail) for r in results]
+    assert status is Status.CONFLICT
+    assert "replaced by another stager's bytes" in detail
+    assert record() is None

@@ -725,12 +725,15 @@ def in_threads(count: int, work: Callable[[int], Any]) -> list[Any]:
     return results
 
 
+# Small files only. SeaweedFS 4.48 does not apply If-None-Match atomically to racing
+# CompleteMultipartUpload requests: in one CI run both of two multipart stagers' completions
+# were answered 200 in one region and the second replaced the first (S3 answers such a race
+# with 409 ConditionalRequestConflict). Stagers now report a file the bucket lists with other
+# bytes after their write as a conflict (tests/test_regional.py), but which metadata document
+# survives such a race on SeaweedFS is luck, so the race is not run here.
 @pytest.mark.parametrize(
     "contents",
-    [
-        pytest.param([f"build {n}\n".encode() for n in range(4)], id="small-4-stagers"),
-        pytest.param([BIG[:-1] + bytes([n]) for n in range(2)], id="multipart-2-stagers"),
-    ],
+    [pytest.param([f"build {n}\n".encode() for n in range(4)], id="small-4-stagers")],
 )
 def test_racing_stagers_of_one_file_with_different_bytes_leave_one_winner_per_region(
     make_org: MakeOrg,
