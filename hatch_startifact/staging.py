@@ -1,12 +1,14 @@
 """Staging files to every region in parallel, with honest per-region results.
 
-Two phases, regions in parallel within each (threads: it works under every multiprocessing
-start method because it uses none):
+Three phases, regions in parallel within each (threads: it works under every
+multiprocessing start method because it uses none):
 
 1. survey: read each region's bucket name and list the project's keys. A file staged with
    different bytes in *any* region refuses the whole stage before anything is written.
-2. stage: upload what is missing (conditionally), write metadata documents, rewrite the
-   project index, and only then move the version record forward.
+2. stage: upload what is missing (conditionally), write metadata documents and rewrite the
+   project index, each region on its own workers.
+3. record: once every region is done, move each successful region's version record forward,
+   unless a concurrent stager won a file somewhere (then no record moves).
 
 A region that fails in either phase is reported with its reason; the others complete.
 """
