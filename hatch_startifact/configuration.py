@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hatch_startifact.documents import MAX_DEPTH, deeper_than
 from hatch_startifact.errors import AwsError, ConfigurationError, UsageError
 from hatch_startifact.regions import parse_regions, shuffled
 
@@ -26,9 +27,6 @@ KNOWN_KEYS = ("bucket_name_param", "bucket_key_prefix", "parameter_name_prefix",
 
 _PARAMETER_NAME = re.compile(r"^[A-Za-z0-9_.\-/]{1,1011}$")
 _KEY_PREFIX = re.compile(r"^([A-Za-z0-9!_.*'()\-]+/)*$")
-#: Deeper than any configuration needs: deeper values (kept as unknown keys) could exhaust
-#: Python's recursion limit when shown in a message or written back by `startifact setup`.
-MAX_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,7 @@ def parse_organisation(text: str, *, where: str) -> OrganisationConfig:
     """
     try:
         document = json.loads(text)
-        too_deep = _deeper_than(document, MAX_DEPTH)
+        too_deep = deeper_than(document, MAX_DEPTH)
     except RecursionError:
         too_deep = True
     except ValueError as error:
@@ -148,20 +146,6 @@ def parse_organisation(text: str, *, where: str) -> OrganisationConfig:
         parameter_name_prefix=name_prefix,
         extra={k: v for k, v in document.items() if k not in KNOWN_KEYS},
     )
-
-
-def _deeper_than(value: object, limit: int) -> bool:
-    """Whether a JSON value nests arrays and objects more than ``limit`` deep (no recursion)."""
-    pending = [(value, 0)]
-    while pending:
-        item, depth = pending.pop()
-        if depth > limit:
-            return True
-        if isinstance(item, dict):
-            pending.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            pending.extend((child, depth + 1) for child in item)
-    return False
 
 
 def parameter_name(explicit: str | None = None) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
+from hatch_startifact.documents import load
 from hatch_startifact.layout import Layout
 from hatch_startifact.names import check_filename, parse_stored_version
 
@@ -73,10 +74,7 @@ class ProjectIndex:
 
         :raises ValueError: the document is not a project index for ``project``.
         """
-        try:
-            document = json.loads(data)
-        except RecursionError:
-            raise ValueError("it nests arrays or objects too deeply") from None
+        document = load(data)
         if not isinstance(document, dict) or document.get("project") != project:
             raise ValueError(f"not an index of project {project!r}")
         entries = document.get("versions")

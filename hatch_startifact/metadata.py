@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 
 from hatch_startifact import __version__
 from hatch_startifact.artifacts import Artifact
+from hatch_startifact.documents import load
 
 
 def utc_now() -> str:
@@ -74,10 +75,7 @@ def parse_metadata_document(data: bytes, project: str, version: str, filename: s
 
     :raises ValueError: naming what is wrong; the caller tries another region.
     """
-    try:
-        document = json.loads(data)
-    except RecursionError:
-        raise ValueError("it nests arrays or objects too deeply") from None
+    document = load(data)
     if not isinstance(document, dict):
         raise ValueError("not a JSON object")
     expected = {"project": project, "version": version, "filename": filename}

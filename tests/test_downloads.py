@@ -398,7 +398,7 @@ def test_file_sha256_is_the_hex_sha256_of_the_whole_file(make_file: MakeFile, si
     [
         pytest.param("in-the-way", "File exists", id="a-file"),
         pytest.param("in-the-way/below", "Not a directory", id="below-a-file"),
-        pytest.param("de\x00st", "embedded null byte", id="nul"),
+        pytest.param("de\x00st", "", id="nul"),  # Python's own words, which vary
     ],
 )
 def test_download_to_a_destination_that_cannot_be_a_directory_is_one_clear_error(
@@ -417,6 +417,10 @@ def test_download_to_a_destination_that_cannot_be_a_directory_is_one_clear_error
         open_session().download("my-lib", "1.0.0", dest)
 
     shown = str(dest) if "\x00" not in name else repr(str(dest))
+    if not reason:
+        with pytest.raises(ValueError, match="null") as python:
+            dest.mkdir()
+        reason = str(python.value)
     assert str(raised.value) == (
         f"cannot create the destination {shown} ({reason}): choose another --dest"
     )
