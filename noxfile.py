@@ -13,7 +13,13 @@ import nox
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
-nox.options.default_venv_backend = "venv"
+# uv installs a session's dependencies in seconds where pip takes a minute; plain venv + pip
+# where uv is missing (``python -m pip install "nox[uv]"`` brings it).
+nox.options.default_venv_backend = "uv|venv"
+# uv does not compile bytecode by default (pip does): without it, and with
+# PYTHONDONTWRITEBYTECODE set as on CI machines, every interpreter the tests start would
+# compile boto3 and botocore from source again.
+os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
 nox.options.reuse_existing_virtualenvs = False
 # A machine with fewer Pythons tests those it has; CI here has them all through pyenv.
 nox.options.error_on_missing_interpreters = False
@@ -40,18 +46,23 @@ def _group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
+#: pytest-xdist: one worker per core, each with its own moto server, zygote and temp dirs; the
+#: 25 slowest tests are listed at the end so that what grows is seen.
+PARALLEL = ["-n", "auto", "--durations=25"]
+
+
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The test suite: unit tests and end-to-end tests against a moto server."""
     session.install(".", *_group("test"))
-    session.run("pytest", *(session.posargs or ["-q"]))
+    session.run("pytest", *(session.posargs or ["-q", *PARALLEL]))
 
 
 @nox.session(python="3.11")
 def slow(session: nox.Session) -> None:
     """The slow tier: every race and crash loop (tests marked slow) 25 rounds, with counts."""
     session.install(".", *_group("test"))
-    session.run("pytest", "-q", "--slow", "-m", "slow", *session.posargs)
+    session.run("pytest", "-q", *PARALLEL, "--slow", "-m", "slow", *session.posargs)
 
 
 @nox.session(python="3.11")

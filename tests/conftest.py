@@ -10,17 +10,29 @@ import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 import botocore.loaders
 import botocore.session
 import pytest
+from hypothesis import settings
 from moto import mock_aws
 
 from tests.faults import Faults, FaultyMotoServer
+from tests.prewarmed import Zygote
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_ssm import SSMClient
 
 REGIONS = ("us-east-1", "eu-west-2", "ap-south-1")
+
+#: Hypothesis: each fuzz test states its own example budget (``max_examples``, about 4,400
+#: examples a run in all). Per-example deadlines are off: on a machine shared by parallel test
+#: workers an example's time says more about its neighbours than about the code.
+settings.register_profile("startifact", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "startifact"))
 
 #: One botocore model loader for every test session: reading the models once keeps tests fast.
 MODELS = botocore.loaders.create_loader()
@@ -36,7 +48,39 @@ def boto3_session(*hooks: Hook) -> boto3.Session:
     return boto3.Session(botocore_session=core)
 
 
+_CLIENTS: dict[tuple[str, ...], Any] = {}
+
+
+@overload
+def aws_client(service: Literal["s3"], region: str) -> S3Client: ...
+@overload
+def aws_client(service: Literal["ssm"], region: str) -> SSMClient: ...
+@overload
+def aws_client(service: str, region: str) -> Any: ...
+def aws_client(service: str, region: str) -> Any:
+    """A boto3 client for seeding and inspecting AWS state, cached for the worker's life.
+
+    Creating a client costs 10-20 ms of CPU and tests make thousands. The cache key holds
+    what a client depends on here (the endpoints and credentials in the environment); each
+    client has a session of its own, so no test's hooks are ever on it.
+    """
+    key = (
+        service,
+        region,
+        *(
+            os.environ.get(v, "")
+            for v in ("AWS_ENDPOINT_URL", f"AWS_ENDPOINT_URL_{service.upper()}")
+        ),
+        os.environ.get("AWS_ACCESS_KEY_ID", ""),
+    )
+    if key not in _CLIENTS:
+        _CLIENTS[key] = boto3_session().client(service, region_name=region)  # type: ignore[call-overload]
+    return _CLIENTS[key]
+
+
 BUCKET_PARAMETER = "/buckets/staging"
+#: Variables no test inherits from the machine running the tests (see ``aws_env``).
+_FOREIGN = ("AWS_", "STARTIFACT_", "BOTO_", "GITHUB_", "GITLAB_", "CIRCLE")
 
 
 # ---- the slow tier and the reliability tally ------------------------------------------------
@@ -100,7 +144,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Fake credentials and no stray configuration from the machine running the tests."""
     for name in list(os.environ):
-        if name.startswith(("AWS_", "STARTIFACT_", "BOTO_", "GITHUB_", "GITLAB_", "CIRCLE")):
+        if name.startswith(_FOREIGN) and name != "STARTIFACT_TEST_FRESH_PROCESS":
             monkeypatch.delenv(name)
     # Not inside this checkout: the built-in git plugin would add this repository's commit.
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
@@ -117,6 +161,9 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFa
 def mocked() -> Iterator[None]:
     """moto in-process: every boto3 client in the test talks to it."""
     with mock_aws():
+        # moto empties boto3's default session for the mock's lifetime; this one shares the
+        # parsed service models, so a test's first ``boto3.client`` costs ms, not 0.15 s.
+        boto3.DEFAULT_SESSION = boto3_session()
         yield
 
 
@@ -130,7 +177,7 @@ def create_region(
     """Create a region's bucket and bucket name parameter; returns the bucket name."""
     bucket = bucket or f"staging-{region}"
     if create_bucket:
-        s3 = boto3.client("s3", region_name=region)
+        s3 = aws_client("s3", region)
         extra: Any = (
             {}
             if region == "us-east-1"
@@ -138,7 +185,7 @@ def create_region(
         )
         s3.create_bucket(Bucket=bucket, **extra)
     if bucket_parameter:
-        boto3.client("ssm", region_name=region).put_parameter(
+        aws_client("ssm", region).put_parameter(
             Name=BUCKET_PARAMETER, Value=bucket, Type="String", Overwrite=True
         )
     return bucket
@@ -149,7 +196,7 @@ def write_configuration(
 ) -> None:
     value = document if isinstance(document, str) else json.dumps(document)
     for region in regions:
-        boto3.client("ssm", region_name=region).put_parameter(
+        aws_client("ssm", region).put_parameter(
             Name=parameter, Value=value, Type="String", Overwrite=True
         )
 
@@ -163,13 +210,13 @@ class Organisation:
 
     def keys(self, region: str) -> dict[str, bytes]:
         """Every object in the region's bucket, with its bytes."""
-        s3 = boto3.client("s3", region_name=region)
+        s3 = aws_client("s3", region)
         bucket = self.buckets[region]
         listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
         return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed}
 
     def latest(self, region: str, project: str) -> str | None:
-        ssm = boto3.client("ssm", region_name=region)
+        ssm = aws_client("ssm", region)
         try:
             name = f"{self.parameter_prefix}/{project}/latest"
             return str(ssm.get_parameter(Name=name)["Parameter"]["Value"])
@@ -296,28 +343,53 @@ class Result:
 RunCli = Callable[..., Result]
 
 
+@pytest.fixture(scope="session")
+def zygote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zygote]:
+    """The worker's pre-imported ``startifact`` process (see `tests.prewarmed`)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(_FOREIGN)}
+    started = Zygote(clean, tmp_path_factory.mktemp("zygote"))
+    yield started
+    started.close()
+
+
 @pytest.fixture
-def run_cli(server: str, tmp_path: Path) -> RunCli:
-    """Run ``python -m hatch_startifact ARGS`` in a subprocess against the moto server."""
+def run_cli(server: str, tmp_path: Path, zygote: Zygote) -> RunCli:
+    """Run ``startifact ARGS`` as a process of its own against the moto server.
+
+    The process is forked from the worker's zygote unless ``fresh=True`` (or the environment
+    changes a ``PYTHON*`` variable): then it is a new ``python -m hatch_startifact``. Several
+    may run at once (from threads); ``on_start`` is told the process id as soon as it runs.
+    """
 
     def run(
         *args: str | Path,
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
         timeout: float = 120,
+        fresh: bool = False,
+        on_start: Callable[[int], None] | None = None,
     ) -> Result:
         full_env = {**os.environ, "AWS_ENDPOINT_URL": server, **(env or {})}
-        completed = subprocess.run(
-            [sys.executable, "-m", "hatch_startifact", *map(str, args)],
-            capture_output=True,
+        argv = [str(a) for a in args]
+        if not fresh and zygote.can_run(full_env):
+            return Result(*zygote.run(argv, full_env, cwd or tmp_path, timeout, on_start))
+        with subprocess.Popen(
+            [sys.executable, "-m", "hatch_startifact", *argv],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             env=full_env,
             cwd=cwd or tmp_path,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-        return Result(completed.returncode, completed.stdout, completed.stderr)
+        ) as process:
+            if on_start:
+                on_start(process.pid)
+            try:
+                stdout, stderr = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                raise
+        return Result(process.returncode, stdout, stderr)
 
     return run
 
@@ -353,6 +425,23 @@ def plugin_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 MakeProject = Callable[..., Path]
 
 
+def write_project(
+    root: Path, plugin_wheel: Path, name: str = "Demo_Lib", version: str = "1.2.0", extra: str = ""
+) -> Path:
+    """A throwaway Hatch project in ``root`` that requires the plugin by file:// URL."""
+    package = root / "src" / "demo_lib"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text(f'__version__ = "{version}"\n')
+    (root / "pyproject.toml").write_text(
+        "[build-system]\n"
+        f'requires = ["hatchling", "hatch-startifact @ {plugin_wheel.as_uri()}"]\n'
+        'build-backend = "hatchling.build"\n\n'
+        f'[project]\nname = "{name}"\nversion = "{version}"\n\n'
+        '[tool.hatch.build.targets.wheel]\npackages = ["src/demo_lib"]\n\n' + extra
+    )
+    return root
+
+
 @pytest.fixture
 def make_project(tmp_path: Path, plugin_wheel: Path) -> MakeProject:
     """Factory: a throwaway Hatch project that requires the plugin by file:// URL."""
@@ -360,18 +449,7 @@ def make_project(tmp_path: Path, plugin_wheel: Path) -> MakeProject:
     def make(
         name: str = "Demo_Lib", version: str = "1.2.0", extra: str = "", directory: str = "project"
     ) -> Path:
-        root = tmp_path / directory
-        package = root / "src" / "demo_lib"
-        package.mkdir(parents=True, exist_ok=True)
-        (package / "__init__.py").write_text(f'__version__ = "{version}"\n')
-        (root / "pyproject.toml").write_text(
-            "[build-system]\n"
-            f'requires = ["hatchling", "hatch-startifact @ {plugin_wheel.as_uri()}"]\n'
-            'build-backend = "hatchling.build"\n\n'
-            f'[project]\nname = "{name}"\nversion = "{version}"\n\n'
-            '[tool.hatch.build.targets.wheel]\npackages = ["src/demo_lib"]\n\n' + extra
-        )
-        return root
+        return write_project(tmp_path / directory, plugin_wheel, name, version, extra)
 
     return make
 
@@ -379,36 +457,54 @@ def make_project(tmp_path: Path, plugin_wheel: Path) -> MakeProject:
 RunHatch = Callable[..., Result]
 
 
+@pytest.fixture(scope="session")
+def hatch_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Hatch's data, cache and configuration for the worker's ``hatch`` commands."""
+    home = tmp_path_factory.mktemp("hatch-home")
+    (home / "config.toml").touch()
+    return home
+
+
+_NOX_UV = ("UV_PYTHON", "UV_PROJECT_ENVIRONMENT")
+
+
+def hatch(
+    *args: str, cwd: Path, home: Path, endpoint: str, env: dict[str, str] | None, timeout: float
+) -> Result:
+    """The real ``hatch`` command in a subprocess, as a user runs it."""
+    # nox's uv sessions set UV_PYTHON to the test environment, which would send the packages
+    # of Hatch's own build environments (installed with uv) there instead.
+    inherited = {k: v for k, v in os.environ.items() if k not in _NOX_UV}
+    full_env = {
+        **inherited,
+        "AWS_ENDPOINT_URL": endpoint,
+        "HATCH_DATA_DIR": str(home / "data"),
+        "HATCH_CACHE_DIR": str(home / "cache"),
+        "HATCH_CONFIG": str(home / "config.toml"),
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+        **(env or {}),
+    }
+    completed = subprocess.run(
+        [sys.executable, "-m", "hatch", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
 @pytest.fixture
-def run_hatch(server: str, tmp_path_factory: pytest.TempPathFactory) -> RunHatch:
+def run_hatch(server: str, hatch_home: Path) -> RunHatch:
     """Run the real ``hatch`` command in a subprocess, as a user would, against moto."""
-    hatch_home = tmp_path_factory.getbasetemp() / "hatch-home"
-    hatch_home.mkdir(exist_ok=True)
-    (hatch_home / "config.toml").touch()
 
     def run(
         *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
     ) -> Result:
-        full_env = {
-            **os.environ,
-            "AWS_ENDPOINT_URL": server,
-            "HATCH_DATA_DIR": str(hatch_home / "data"),
-            "HATCH_CACHE_DIR": str(hatch_home / "cache"),
-            "HATCH_CONFIG": str(hatch_home / "config.toml"),
-            "NO_COLOR": "1",
-            "COLUMNS": "200",
-            **(env or {}),
-        }
-        completed = subprocess.run(
-            [sys.executable, "-m", "hatch", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            env=full_env,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-        return Result(completed.returncode, completed.stdout, completed.stderr)
+        return hatch(*args, cwd=cwd, home=hatch_home, endpoint=server, env=env, timeout=timeout)
 
     return run

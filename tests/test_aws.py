@@ -25,7 +25,7 @@ from hatch_startifact.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from tests.conftest import BUCKET_PARAMETER, MakeOrganisation
+from tests.conftest import BUCKET_PARAMETER, MakeOrganisation, aws_client
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -103,7 +103,7 @@ def region(session: boto3.Session, make_organisation: MakeOrganisation) -> Itera
 @pytest.fixture
 def s3(session: boto3.Session) -> S3Client:
     """A plain client, outside the session under test, to seed and inspect the bucket."""
-    return boto3.client("s3", region_name=REGION)
+    return aws_client("s3", REGION)
 
 
 def stored(s3: S3Client, key: str) -> bytes:
@@ -126,7 +126,7 @@ def test_put_parameter_creates_then_overwrites(region: Region) -> None:
     region.put_parameter("/staging/my-lib/latest", "2.0.0")
 
     assert region.get_parameter("/staging/my-lib/latest") == "2.0.0"
-    ssm = boto3.client("ssm", region_name=REGION)
+    ssm = aws_client("ssm", REGION)
     assert ssm.get_parameter(Name="/staging/my-lib/latest")["Parameter"]["Type"] == "String"
 
 

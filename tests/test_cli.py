@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import boto3
 import pytest
 
 from tests.conftest import (
@@ -19,6 +17,7 @@ from tests.conftest import (
     Organisation,
     Result,
     RunCli,
+    aws_client,
     create_region,
     write_configuration,
 )
@@ -29,7 +28,7 @@ MakeFile = Callable[..., Path]
 
 
 def configuration(region: str, parameter: str = "/startifact") -> dict[str, object]:
-    value = boto3.client("ssm", region_name=region).get_parameter(Name=parameter)
+    value = aws_client("ssm", region).get_parameter(Name=parameter)
     document: dict[str, object] = json.loads(value["Parameter"]["Value"])
     return document
 
@@ -126,7 +125,7 @@ def test_setup_refuses_to_write_without_confirmation_when_not_interactive(run_cl
     assert one_error_line(result) == (
         "error: not writing without confirmation: pass --yes to run non-interactively"
     )
-    ssm = boto3.client("ssm", region_name="us-east-1")
+    ssm = aws_client("ssm", "us-east-1")
     with pytest.raises(ssm.exceptions.ParameterNotFound):
         ssm.get_parameter(Name="/startifact")
 
@@ -276,33 +275,15 @@ def test_a_region_without_its_bucket_fails_alone_and_a_rerun_repairs_it(
 
 
 def test_concurrent_stagers_of_one_version_both_land_in_every_index(
-    server: str, make_organisation: MakeOrganisation, make_file: MakeFile
+    run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile
 ) -> None:
     org = make_organisation()
     names = [f"lib-1.0-cp3{n}-none-any.whl" for n in range(10, 14)]
-    env = {"AWS_ENDPOINT_URL": server}
-    import os
-
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "hatch_startifact",
-                "stage",
-                "lib",
-                "1.0",
-                str(make_file(name)),
-                "-q",
-            ],
-            env={**os.environ, **env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+    with ThreadPoolExecutor(len(names)) as pool:
+        processes = list(
+            pool.map(lambda name: run_cli("stage", "lib", "1.0", make_file(name), "-q"), names)
         )
-        for name in names
-    ]
-    outputs = [p.communicate(timeout=120) for p in processes]
+    outputs = [(p.stdout, p.stderr) for p in processes]
 
     assert [p.returncode for p in processes] == [0] * len(names), outputs
     for region in REGIONS:

@@ -24,7 +24,7 @@ from hatch_startifact.errors import DestinationError, StartifactError
 from hatch_startifact.reading import VersionInfo
 from hatch_startifact.session import Session
 from tests.conftest import MODELS as _MODELS
-from tests.conftest import REGIONS, Hook, MakeOrganisation, Organisation, boto3_session
+from tests.conftest import REGIONS, Hook, MakeOrganisation, Organisation, aws_client, boto3_session
 
 MakeFile = Callable[..., Path]
 OpenSession = Callable[..., Session]
@@ -79,7 +79,7 @@ def sha256(data: bytes) -> str:
 
 def put_artifact(org: Organisation, region: str, name: str, body: bytes) -> None:
     """Replace a staged artifact's bytes behind the tool's back."""
-    boto3.client("s3", region_name=region).put_object(
+    aws_client("s3", region).put_object(
         Bucket=org.buckets[region], Key=f"my-lib/1.0.0/{name}", Body=body
     )
 
@@ -180,9 +180,7 @@ def test_download_passes_over_a_region_missing_the_object(
 ) -> None:
     stage(open_session, "1.0.0", make_file("a.whl", b"wheel"))
     for region in ("us-east-1", "ap-south-1"):
-        boto3.client("s3", region_name=region).delete_object(
-            Bucket=org.buckets[region], Key="my-lib/1.0.0/a.whl"
-        )
+        aws_client("s3", region).delete_object(Bucket=org.buckets[region], Key="my-lib/1.0.0/a.whl")
     session = open_session()
     info = session.info("my-lib", "1.0.0")
     expected = {
@@ -340,7 +338,7 @@ def test_a_large_multipart_file_downloads_verified_reporting_its_size_as_progres
     size = MULTIPART_THRESHOLD + 1024 * 1024 + 7
     data = (hashlib.sha256(b"seed").digest() * (size // 32 + 1))[:size]
     stage(open_session, "1.0.0", make_file("big.tar.gz", data))
-    etag = boto3.client("s3", region_name="us-east-1").head_object(
+    etag = aws_client("s3", "us-east-1").head_object(
         Bucket=org.buckets["us-east-1"], Key="my-lib/1.0.0/big.tar.gz"
     )["ETag"]
     assert etag.strip('"').endswith("-2")  # it really was staged in parts

@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from hypothesis import assume, event, example, given, settings
@@ -65,7 +64,7 @@ from hatch_startifact.project_config import (
 )
 from hatch_startifact.regions import check_region
 from hatch_startifact.session import Session
-from tests.conftest import MakeOrganisation, Organisation, Tally, boto3_session
+from tests.conftest import MakeOrganisation, Organisation, Tally, aws_client, boto3_session
 
 pytestmark = pytest.mark.filterwarnings(
     # Hypothesis warns when it builds the repr of a long example (texts thousands long are meant).
@@ -786,8 +785,8 @@ class World:
 
     def __init__(self, org: Organisation) -> None:
         self.org = org
-        self.s3 = {r: boto3.client("s3", region_name=r) for r in org.regions}
-        self.ssm = {r: boto3.client("ssm", region_name=r) for r in org.regions}
+        self.s3 = {r: aws_client("s3", r) for r in org.regions}
+        self.ssm = {r: aws_client("ssm", r) for r in org.regions}
 
     def state(self) -> dict[tuple[str, str, str], str]:
         """``(service, region, name)`` of every object (to its ETag) and every parameter (to

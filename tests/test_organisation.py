@@ -23,7 +23,7 @@ from hatch_startifact.organisation import (
     read_existing,
     write_everywhere,
 )
-from tests.conftest import REGIONS, MakeOrganisation, write_configuration
+from tests.conftest import REGIONS, MakeOrganisation, aws_client, write_configuration
 
 _MODELS = botocore.loaders.create_loader()
 
@@ -66,7 +66,7 @@ def aws(session: boto3.Session) -> Iterator[Aws]:
 
 
 def parameter(region: str, name: str = "/startifact") -> str | None:
-    ssm = boto3.client("ssm", region_name=region)
+    ssm = aws_client("ssm", region)
     try:
         return str(ssm.get_parameter(Name=name)["Parameter"]["Value"])
     except ssm.exceptions.ParameterNotFound:

@@ -30,6 +30,7 @@ from tests.conftest import (
     Result,
     RunCli,
     RunHatch,
+    aws_client,
     disable_iam,
     enforce_iam,
 )
@@ -79,7 +80,7 @@ def read_policy(org: Organisation) -> dict[str, Any]:
 
 
 def user_with(policy: dict[str, Any], name: str) -> dict[str, str]:
-    iam = boto3.client("iam", region_name="us-east-1")
+    iam = aws_client("iam", "us-east-1")
     iam.create_user(UserName=name)
     iam.put_user_policy(UserName=name, PolicyName="grant", PolicyDocument=json.dumps(policy))
     key = iam.create_access_key(UserName=name)["AccessKey"]

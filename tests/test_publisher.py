@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeOrganisation, MakeProject, Result, RunHatch
+from tests.conftest import MakeOrganisation, MakeProject, Result, RunHatch, hatch, write_project
 
 pytestmark = pytest.mark.e2e
 
 WHEEL = "demo_lib-1.2.0-py2.py3-none-any.whl"
 SDIST = "demo_lib-1.2.0.tar.gz"
+#: Where a command that must not talk to AWS would find nothing.
+UNREACHABLE = "http://127.0.0.1:9"
 
 
 def error_lines(result: Result) -> list[str]:
@@ -20,17 +23,30 @@ def error_lines(result: Result) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.strip()]
 
 
-@pytest.fixture
-def built(make_project: MakeProject, run_hatch: RunHatch) -> Path:
-    """A project built with ``hatch build``, with an older version's files left in dist/."""
-    root = make_project(extra='[tool.startifact.metadata]\nteam = "platform"\n')
+@pytest.fixture(scope="module")
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, plugin_wheel: Path, hatch_home: Path
+) -> Path:
+    """A project built once with ``hatch build``, with an older version's files left in dist/
+    (building talks to no AWS service: the build hook is not configured)."""
+    root = write_project(
+        tmp_path_factory.mktemp("built") / "project",
+        plugin_wheel,
+        extra='[tool.startifact.metadata]\nteam = "platform"\n',
+    )
     dist = root / "dist"
     dist.mkdir()
     (dist / "demo_lib-1.1.0-py2.py3-none-any.whl").write_bytes(b"old wheel")
     (dist / "demo_lib-1.1.0.tar.gz").write_bytes(b"old sdist")
-    result = run_hatch("build", cwd=root)
+    result = hatch("build", cwd=root, home=hatch_home, endpoint=UNREACHABLE, env=None, timeout=300)
     assert result.returncode == 0, result.stderr
     return root
+
+
+@pytest.fixture
+def built(built_once: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the built project (publishing only reads it)."""
+    return Path(shutil.copytree(built_once, tmp_path / "project"))
 
 
 def test_publish_with_no_arguments_stages_only_the_current_version(

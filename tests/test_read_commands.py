@@ -25,6 +25,7 @@ from tests.conftest import (
     Organisation,
     Result,
     RunCli,
+    aws_client,
     enforce_iam,
 )
 
@@ -95,12 +96,12 @@ def tree(root: Path) -> dict[str, bytes | None]:
 
 
 def put_object(org: Organisation, region: str, key: str, body: bytes) -> None:
-    s3 = boto3.client("s3", region_name=region)
+    s3 = aws_client("s3", region)
     s3.put_object(Bucket=org.buckets[region], Key=key, Body=body)
 
 
 def delete_object(org: Organisation, region: str, key: str) -> None:
-    boto3.client("s3", region_name=region).delete_object(Bucket=org.buckets[region], Key=key)
+    aws_client("s3", region).delete_object(Bucket=org.buckets[region], Key=key)
 
 
 def metadata_document(filename: str, data: bytes, version: str = "1.0") -> bytes:
@@ -442,7 +443,7 @@ def test_a_region_without_its_bucket_name_parameter_is_skipped_with_a_warning(
 ) -> None:
     make_organisation()
     stage(run_cli, "1.0", make_file(WHEEL, WHEEL_BYTES))
-    boto3.client("ssm", region_name="ap-south-1").delete_parameter(Name=BUCKET_PARAMETER)
+    aws_client("ssm", "ap-south-1").delete_parameter(Name=BUCKET_PARAMETER)
     dest = tmp_path / "dest"
 
     info, versions, download = run_all(
@@ -615,7 +616,7 @@ def reader_keys(org: Organisation) -> dict[str, str]:
             },
         ],
     }
-    iam = boto3.client("iam", region_name="us-east-1")
+    iam = aws_client("iam", "us-east-1")
     iam.create_user(UserName="reader")
     iam.put_user_policy(UserName="reader", PolicyName="read", PolicyDocument=json.dumps(policy))
     key = iam.create_access_key(UserName="reader")["AccessKey"]

@@ -33,6 +33,7 @@ from tests.conftest import (
     Hook,
     MakeOrganisation,
     Organisation,
+    aws_client,
     boto3_session,
 )
 from tests.conftest import MODELS as _MODELS
@@ -105,7 +106,7 @@ def stage(
 
 def set_latest(values: dict[str, str]) -> None:
     for region, value in values.items():
-        boto3.client("ssm", region_name=region).put_parameter(
+        aws_client("ssm", region).put_parameter(
             Name="/my-lib/latest", Value=value, Type="String", Overwrite=True
         )
 
@@ -119,19 +120,17 @@ def metadata_key(name: str, version: str = "1.0.0") -> str:
 
 
 def read_object(org: Organisation, region: str, key: str) -> bytes:
-    s3 = boto3.client("s3", region_name=region)
+    s3 = aws_client("s3", region)
     body: bytes = s3.get_object(Bucket=org.buckets[region], Key=key)["Body"].read()
     return body
 
 
 def write_object(org: Organisation, region: str, key: str, body: bytes) -> None:
-    boto3.client("s3", region_name=region).put_object(
-        Bucket=org.buckets[region], Key=key, Body=body
-    )
+    aws_client("s3", region).put_object(Bucket=org.buckets[region], Key=key, Body=body)
 
 
 def delete_object(org: Organisation, region: str, key: str) -> None:
-    boto3.client("s3", region_name=region).delete_object(Bucket=org.buckets[region], Key=key)
+    aws_client("s3", region).delete_object(Bucket=org.buckets[region], Key=key)
 
 
 def user_metadata(staged: StagedFile) -> dict[str, str]:

@@ -34,7 +34,7 @@ from hatch_startifact.regional import (
     survey,
     update_index,
 )
-from tests.conftest import BUCKET_PARAMETER, MakeOrganisation
+from tests.conftest import BUCKET_PARAMETER, MakeOrganisation, aws_client
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -82,7 +82,7 @@ def region(connect: Callable[[], Region]) -> Region:
 @pytest.fixture
 def s3(session: boto3.Session) -> S3Client:
     """A plain client outside the session under test: another stager, or an inspector."""
-    return boto3.client("s3", region_name=REGION)
+    return aws_client("s3", REGION)
 
 
 MakeTarget = Callable[..., Target]
@@ -129,7 +129,7 @@ def index_of(s3: S3Client) -> Any:
 
 
 def record() -> str | None:
-    ssm = boto3.client("ssm", region_name=REGION)
+    ssm = aws_client("ssm", REGION)
     try:
         return str(ssm.get_parameter(Name=RECORD)["Parameter"]["Value"])
     except ssm.exceptions.ParameterNotFound:
@@ -168,7 +168,7 @@ def test_survey_reads_the_bucket_name_and_lists_only_the_projects_keys(
 def test_survey_without_the_bucket_name_parameter_names_the_parameter_and_the_region(
     region: Region,
 ) -> None:
-    boto3.client("ssm", region_name=REGION).delete_parameter(Name=BUCKET_PARAMETER)
+    aws_client("ssm", REGION).delete_parameter(Name=BUCKET_PARAMETER)
 
     with pytest.raises(StartifactError) as raised:
         survey(region, BUCKET_PARAMETER, LAYOUT, PROJECT)

@@ -18,11 +18,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -46,6 +43,7 @@ from tests.conftest import (
     RunCli,
     Tally,
     _post,
+    aws_client,
     boto3_session,
 )
 from tests.faults import Faults, Kill
@@ -391,12 +389,12 @@ def test_setup_with_a_down_region_writes_the_others_and_names_it(
     for result in (unsure, partial):
         assert "Traceback" not in result.stderr
     for region in ("us-east-1", "eu-west-2"):
-        ssm = boto3.client("ssm", region_name=region)
+        ssm = aws_client("ssm", region)
         assert json.loads(ssm.get_parameter(Name="/startifact")["Parameter"]["Value"])
 
     faults.clear()
     assert run_cli(*every).returncode == EXIT_OK
-    ssm = boto3.client("ssm", region_name=DOWN)
+    ssm = aws_client("ssm", DOWN)
     assert json.loads(ssm.get_parameter(Name="/startifact")["Parameter"]["Value"])
 
 
@@ -453,10 +451,6 @@ def test_bad_timeout_settings_are_one_clear_line(run_cli: RunCli) -> None:
 # ---- a stager killed mid-stage -------------------------------------------------------------
 
 
-def _stage_command(*paths: Path) -> list[str]:
-    return [sys.executable, "-m", "hatch_startifact", "stage", "lib", "1.0", *map(str, paths)]
-
-
 def _crash_points(total: int, rounds: int) -> list[int]:
     """Every write in the slow tier; the first, a middle and the last one otherwise."""
     return list(range(1, total + 1)) if rounds > 2 else sorted({1, (total + 1) // 2, total})
@@ -475,7 +469,6 @@ def test_a_stager_killed_at_any_write_leaves_nothing_a_rerun_cannot_complete(
 ) -> None:
     files = {"lib-1.0-py3-none-any.whl": b"wheel", "lib-1.0.tar.gz": b"sdist"}
     paths = [make_file(name, data) for name, data in files.items()]
-    env = {**os.environ, "AWS_ENDPOINT_URL": server}
     # A full stage, counted: 2 files, 2 metadata documents, the index and the record, x 3.
     org = make_organisation()
     faults.count_writes = True
@@ -489,10 +482,13 @@ def test_a_stager_killed_at_any_write_leaves_nothing_a_rerun_cannot_complete(
         org = make_organisation()
         kill = Kill(at=at, before=before)
         faults.kill = kill
-        stager = subprocess.Popen(_stage_command(*paths), env=env, stdout=subprocess.DEVNULL)
-        kill.pid = stager.pid
-        kill.ready.set()
-        assert stager.wait(timeout=120) == -9, f"not killed at write {at}"
+
+        def started(pid: int, kill: Kill = kill) -> None:
+            kill.pid = pid
+            kill.ready.set()
+
+        stager = run_cli("stage", "lib", "1.0", *paths, on_start=started)
+        assert stager.returncode == -9, f"not killed at write {at}: {stager}"
 
         states = audit(org, "lib")  # whatever it left is consistent ...
         for state in states.values():

@@ -54,6 +54,7 @@ from tests.conftest import (
     MakeOrganisation,
     Organisation,
     Result,
+    aws_client,
     boto3_session,
 )
 
@@ -199,11 +200,12 @@ def last_lines(log: Path, count: int = 10) -> str:
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate, then kill (the caller removes the sockets it leaves behind)."""
+    """Terminate, then kill (the caller removes the sockets it leaves behind): its data is
+    thrown away, so it gets 2 s, not the 10 s it takes to shut down gracefully."""
     if process.poll() is None:
         process.terminate()
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=20)
@@ -368,7 +370,7 @@ def open_session(stores: Stores) -> Iterator[OpenSession]:
 
 def s3(region: str = "us-east-1") -> S3Client:
     """A client of the test's own, routed (to SeaweedFS) by the environment."""
-    return boto3.client("s3", region_name=region)
+    return aws_client("s3", region)
 
 
 def etags(org: Organisation, region: str) -> dict[str, tuple[int, str]]:

@@ -27,7 +27,7 @@ from hatch_startifact.errors import (
 from hatch_startifact.regional import Status
 from hatch_startifact.session import Session
 from hatch_startifact.staging import StageReport, StageRequest
-from tests.conftest import REGIONS, MakeOrganisation, Organisation
+from tests.conftest import REGIONS, MakeOrganisation, Organisation, aws_client
 
 MakeFile = Callable[..., Path]
 
@@ -211,7 +211,7 @@ def test_stage_writes_artifacts_metadata_index_and_version_record_in_every_regio
                 }
             ],
         }
-        ssm = boto3.client("ssm", region_name=region)
+        ssm = aws_client("ssm", region)
         value = ssm.get_parameter(Name=f"{parameter_prefix}/my-lib-x/latest")["Parameter"]
         assert (value["Value"], value["Type"]) == ("1.0.0rc1", "String")
 
@@ -257,7 +257,7 @@ def test_a_conflict_in_one_region_refuses_the_stage_before_writing_anywhere(
     make_organisation: MakeOrganisation, open_session: Callable[[], Session], make_file: MakeFile
 ) -> None:
     org = make_organisation()
-    boto3.client("s3", region_name="eu-west-2").put_object(
+    aws_client("s3", "eu-west-2").put_object(
         Bucket=org.buckets["eu-west-2"], Key="my-lib/1.0.0/a.whl", Body=b"someone else's"
     )
 
@@ -361,7 +361,7 @@ def test_a_region_without_its_bucket_fails_alone_and_a_rerun_completes_it(
     assert failed.files == ()
     assert [org.latest(r, "my-lib") for r in REGIONS] == ["1.0.0", None, "1.0.0"]
 
-    boto3.client("s3", region_name="eu-west-2").create_bucket(
+    aws_client("s3", "eu-west-2").create_bucket(
         Bucket="staging-eu-west-2", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
     )
     rerun = stage(open_session, "1.0.0", wheel)
