@@ -2,7 +2,7 @@
 
 When a build needs a plugin Hatchling does not ship (as it does once
 ``[tool.hatch.build.hooks.startifact]`` is configured, enabled or not), Hatchling imports the
-``hatch`` entry points, ``hatch_startifact.hooks`` among them, and registers the build hook class.
+``hatch`` entry points, ``hatch_startifact.hatch_plugin`` among them, and registers the build hook class.
 This measures, with ``python -X importtime``, the cumulative import time of the plugin's modules
 on top of what Hatchling has already imported, and checks that neither boto3 nor Hatch is
 imported. Run: ``python benchmarks/import_cost.py [RUNS]``.
@@ -16,13 +16,13 @@ import sys
 
 CODE = (
     "import hatchling.builders.wheel, hatchling.builders.sdist, hatchling.plugin\n"
-    "from hatch_startifact import hooks\n"
+    "import hatch_startifact.hatch_plugin as hooks\n"
     "hooks.hatch_register_build_hook()\n"
     "import sys\n"
     "heavy = [m for m in ('boto3', 'botocore', 's3transfer', 'hatch') if m in sys.modules]\n"
     "assert not heavy, heavy\n"
 )
-TOP_LEVEL = ("hatch_startifact", "hatch_startifact.hooks", "hatch_startifact.build_hook")
+TOP_LEVEL = ("hatch_startifact", "hatch_startifact.hatch_plugin", "hatch_startifact.hatch_plugin.build_hook")
 
 
 def one_run() -> float:

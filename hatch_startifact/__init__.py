@@ -1,10 +1,10 @@
 """hatch-startifact: stage build artifacts to S3 in several AWS regions, with versions in SSM.
 
 Importing this package is cheap: it imports neither boto3 nor Hatch. Plugins mark their hook
-implementations with `hookimpl` (see `hatch_startifact.hookspecs`).
+implementations with `hookimpl` (see `hatch_startifact.plugins.hookspecs`).
 """
 
-from hatch_startifact.hookspecs import hookimpl
+from hatch_startifact.plugins.hookspecs import hookimpl
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "hookimpl"]

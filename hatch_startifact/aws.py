@@ -31,7 +31,7 @@ from s3transfer.manager import TransferConfig, TransferManager
 from s3transfer.subscribers import BaseSubscriber
 
 from hatch_startifact import __version__
-from hatch_startifact.artifacts import MULTIPART_THRESHOLD, PART_SIZE, Artifact
+from hatch_startifact.staging.artifacts import MULTIPART_THRESHOLD, PART_SIZE, Artifact
 from hatch_startifact.errors import (
     AccessDeniedError,
     AwsError,
@@ -39,7 +39,7 @@ from hatch_startifact.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from hatch_startifact.index import Listing, ObjectInfo
+from hatch_startifact.store.index import Listing, ObjectInfo
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

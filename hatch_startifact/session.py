@@ -18,24 +18,24 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from hatch_startifact.configuration import (
+from hatch_startifact.config.organisation import (
     REGIONS_ENV,
     OrganisationConfig,
     load_organisation,
     parameter_name,
 )
 from hatch_startifact.errors import UsageError
-from hatch_startifact.names import require_project, require_version
-from hatch_startifact.regions import parse_regions
+from hatch_startifact.store.names import require_project, require_version
+from hatch_startifact.config.regions import parse_regions
 
 if TYPE_CHECKING:
     import boto3
 
     from hatch_startifact.aws import Aws
-    from hatch_startifact.downloads import Downloaded
-    from hatch_startifact.plugins import Plugins
-    from hatch_startifact.reading import Reader, VersionInfo, VersionSummary
-    from hatch_startifact.staging import Listener, StageReport, StageRequest
+    from hatch_startifact.reading.downloads import Downloaded
+    from hatch_startifact.plugins.host import Plugins
+    from hatch_startifact.reading.reader import Reader, VersionInfo, VersionSummary
+    from hatch_startifact.staging.run import Listener, StageReport, StageRequest
 
 
 def regions_override(explicit: str | Sequence[str] | None) -> tuple[str, ...] | None:
@@ -89,7 +89,7 @@ class Session:
     def plugins(self) -> Plugins:
         """The plugin host: built-in plugins and the ``startifact`` entry points, loaded once."""
         if self._plugins is None:
-            from hatch_startifact.plugins import Plugins
+            from hatch_startifact.plugins.host import Plugins
 
             self._plugins = Plugins(self._disabled)
         return self._plugins
@@ -133,7 +133,7 @@ class Session:
         :raises ConflictError: a file is staged with different bytes; nothing was written.
         :raises PluginError: a plugin failed or misbehaved; nothing was written.
         """
-        from hatch_startifact.staging import StageRequest
+        from hatch_startifact.staging.run import StageRequest
 
         request = StageRequest.create(
             project,
@@ -150,7 +150,7 @@ class Session:
         self, request: StageRequest, *, listener: Listener | None = None
     ) -> StageReport:
         """Stage an already validated `StageRequest`, then tell plugins what was staged."""
-        from hatch_startifact.staging import Listener, stage
+        from hatch_startifact.staging.run import Listener, stage
 
         listener = listener or Listener()
         report = stage(
@@ -162,7 +162,7 @@ class Session:
 
     def reader(self, warn: Callable[[str], None] | None = None) -> Reader:
         """A `Reader` over this session's regions; ``warn`` hears about regions passed over."""
-        from hatch_startifact.reading import Reader
+        from hatch_startifact.reading.reader import Reader
 
         return Reader(self.organisation, self.regions, self.aws, warn)
 
@@ -208,7 +208,7 @@ class Session:
         :raises StartifactError: some file could not be downloaded with matching bytes from
             any region (each region's failure was passed to ``warn``).
         """
-        from hatch_startifact.downloads import Downloader
+        from hatch_startifact.reading.downloads import Downloader
 
         version_info = self.info(project, version, warn=warn)
         return Downloader(self.aws, warn).download(version_info, Path(dest), files, force, progress)

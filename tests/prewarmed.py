@@ -44,15 +44,15 @@ FRESH_VARIABLE = "STARTIFACT_TEST_FRESH_PROCESS"
 def _warm() -> None:
     """Import what any command imports, and parse the S3 and SSM models once."""
     import hatch_startifact.cli
-    import hatch_startifact.commands
-    import hatch_startifact.downloads
-    import hatch_startifact.iam
-    import hatch_startifact.organisation
-    import hatch_startifact.plugins
-    import hatch_startifact.provenance
-    import hatch_startifact.read_commands  # noqa: F401
+    import hatch_startifact.cli.admin
+    import hatch_startifact.reading.downloads
+    import hatch_startifact.admin.iam
+    import hatch_startifact.admin.setup
+    import hatch_startifact.plugins.host
+    import hatch_startifact.plugins.builtin
+    import hatch_startifact.cli.read  # noqa: F401
     from hatch_startifact.aws import new_boto3_session
-    from hatch_startifact.regions import known_regions
+    from hatch_startifact.config.regions import known_regions
 
     known_regions()
     session = new_boto3_session()

@@ -16,7 +16,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
-from hatch_startifact.artifacts import MIB, Artifact
+from hatch_startifact.staging.artifacts import MIB, Artifact
 from hatch_startifact.aws import Aws, Network, Region, translate
 from hatch_startifact.errors import (
     AccessDeniedError,

@@ -32,16 +32,16 @@ from hypothesis import strategies as st
 from packaging.version import Version
 
 from hatch_startifact import cli
-from hatch_startifact.artifacts import Artifact, check_paths, collect
-from hatch_startifact.configuration import (
+from hatch_startifact.staging.artifacts import Artifact, check_paths, collect
+from hatch_startifact.config.organisation import (
     check_parameter_name,
     parse_organisation,
 )
 from hatch_startifact.errors import InvalidInputError, StartifactError
-from hatch_startifact.index import FORMAT, ProjectIndex
-from hatch_startifact.layout import Layout
-from hatch_startifact.metadata import StagedFile, metadata_document, parse_metadata_document
-from hatch_startifact.names import (
+from hatch_startifact.store.index import FORMAT, ProjectIndex
+from hatch_startifact.store.layout import Layout
+from hatch_startifact.store.metadata import StagedFile, metadata_document, parse_metadata_document
+from hatch_startifact.store.names import (
     DOCUMENT_FIELDS,
     METADATA_SUFFIX,
     check_filename,
@@ -55,14 +55,14 @@ from hatch_startifact.names import (
     require_version,
     split_metadata_pairs,
 )
-from hatch_startifact.options import PublishOptions, parse_options
-from hatch_startifact.project_config import (
+from hatch_startifact.hatch_plugin.options import PublishOptions, parse_options
+from hatch_startifact.config.project import (
     ProjectConfig,
     load_pyproject,
     parse_project_config,
     project_config_of,
 )
-from hatch_startifact.regions import check_region
+from hatch_startifact.config.regions import check_region
 from hatch_startifact.session import Session
 from tests.conftest import MakeOrganisation, Organisation, Tally, aws_client, boto3_session
 

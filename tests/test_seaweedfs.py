@@ -42,12 +42,12 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from hatch_startifact.artifacts import MULTIPART_THRESHOLD, Artifact
+from hatch_startifact.staging.artifacts import MULTIPART_THRESHOLD, Artifact
 from hatch_startifact.errors import EXIT_ERROR, EXIT_OK, ConflictError, StartifactError
-from hatch_startifact.reading import VersionSummary
-from hatch_startifact.regional import Status
+from hatch_startifact.reading.reader import VersionSummary
+from hatch_startifact.staging.regional import Status
 from hatch_startifact.session import Session
-from hatch_startifact.staging import StageReport
+from hatch_startifact.staging.run import StageReport
 from tests.conftest import (
     REGIONS,
     Hook,

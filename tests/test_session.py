@@ -10,7 +10,7 @@ import botocore.loaders
 import botocore.session
 import pytest
 
-from hatch_startifact.configuration import OrganisationConfig
+from hatch_startifact.config.organisation import OrganisationConfig
 from hatch_startifact.errors import ConfigurationError, UsageError
 from hatch_startifact.session import Session, regions_override
 from tests.conftest import BUCKET_PARAMETER, REGIONS, write_configuration

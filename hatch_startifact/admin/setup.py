@@ -1,0 +1,154 @@
+"""Setting up the organisation: writing its configuration to every region (``startifact setup``).
+
+Needs only the Configure grant (``ssm:GetParameter`` and ``ssm:PutParameter`` on the
+configuration parameter). Checking each region's bucket name parameter and bucket needs more;
+without it the check becomes a warning, never a failure.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from hatch_startifact.aws import Aws
+from hatch_startifact.config.organisation import (
+    OrganisationConfig,
+    check_key_prefix,
+    check_parameter_name,
+    check_parameter_prefix,
+)
+from hatch_startifact.errors import AwsError, UsageError
+from hatch_startifact.config.regions import parse_regions, shuffled
+
+
+@dataclass(frozen=True)
+class Existing:
+    """What setup found of the current configuration."""
+
+    document: dict[str, Any] | None
+    unreadable: tuple[str, ...] = ()
+    broken: str | None = None
+
+
+@dataclass(frozen=True)
+class RegionSetup:
+    """What happened in one region."""
+
+    region: str
+    written: bool
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def read_existing(aws: Aws, parameter: str, regions: Sequence[str]) -> Existing:
+    """The raw configuration document from the first region that has one, leniently.
+
+    Setup must be able to repair a broken configuration, so a value that is not a JSON object
+    is reported in `Existing.broken` and treated as absent. Regions that cannot be read are
+    listed in `Existing.unreadable`, so the caller can refuse to overwrite blindly.
+    """
+    unreadable: list[str] = []
+    for region in shuffled(regions):
+        try:
+            text = aws.read_parameter(region, parameter)
+        except AwsError as error:
+            unreadable.append(f"{region}: {error}")
+            continue
+        if text is None:
+            continue
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return Existing(None, tuple(unreadable), f"{parameter} in {region} is not JSON")
+        if not isinstance(document, dict):
+            return Existing(
+                None, tuple(unreadable), f"{parameter} in {region} is not a JSON object"
+            )
+        return Existing(document, tuple(unreadable))
+    return Existing(None, tuple(unreadable))
+
+
+def build_config(
+    existing: Mapping[str, Any] | None,
+    *,
+    regions: str | None,
+    bucket_parameter: str | None,
+    key_prefix: str | None,
+    parameter_prefix: str | None,
+) -> OrganisationConfig:
+    """The configuration to write: flags over existing values, every problem reported at once.
+
+    ``None`` means "keep the existing value" (or the default); ``""`` clears a prefix.
+    """
+    base = dict(existing or {})
+    chosen_regions = regions if regions is not None else base.get("regions")
+    bucket = bucket_parameter if bucket_parameter is not None else base.get("bucket_name_param")
+    keys = key_prefix if key_prefix is not None else base.get("bucket_key_prefix", "")
+    names = (
+        parameter_prefix if parameter_prefix is not None else base.get("parameter_name_prefix", "")
+    )
+    problems: list[str] = []
+    parsed: tuple[str, ...] = ()
+    if chosen_regions is None:
+        problems.append("--regions: missing (e.g. --regions us-east-1,eu-west-2)")
+    else:
+        parsed, region_problems = parse_regions(chosen_regions)
+        problems.extend(f"--regions: {p}" for p in region_problems)
+    if bucket is None:
+        problems.append("--bucket-parameter: missing (e.g. --bucket-parameter /buckets/staging)")
+    elif problem := check_parameter_name(bucket):
+        problems.append(f"--bucket-parameter: {problem}")
+    if problem := check_key_prefix(keys):
+        problems.append(f"--key-prefix: {problem}")
+    if problem := check_parameter_prefix(names):
+        problems.append(f"--parameter-prefix: {problem}")
+    if problems:
+        raise UsageError("; ".join(problems))
+    extra = {
+        k: v
+        for k, v in base.items()
+        if k not in {"regions", "bucket_name_param", "bucket_key_prefix", "parameter_name_prefix"}
+    }
+    return OrganisationConfig(str(bucket), parsed, str(keys), str(names), extra)
+
+
+def _check_bucket(aws: Aws, region: str, bucket_parameter: str) -> list[str]:
+    """Warnings about the region's bucket name parameter and bucket; never raises."""
+    client = aws.region(region)
+    try:
+        bucket = client.get_parameter(bucket_parameter)
+        if bucket is None:
+            return [
+                f"{region}: bucket name parameter {bucket_parameter} does not exist; "
+                "create it before staging"
+            ]
+        if not client.bucket_exists(bucket):
+            return [
+                f"{region}: bucket {bucket!r} (from {bucket_parameter}) does not exist; "
+                "create it before staging"
+            ]
+    except AwsError as error:  # AccessDenied included: setup needs only the Configure grant
+        return [f"could not verify the bucket in {region}: {error}"]
+    return []
+
+
+def write_region(aws: Aws, region: str, parameter: str, config: OrganisationConfig) -> RegionSetup:
+    try:
+        aws.region(region).put_parameter(parameter, config.to_json())
+    except AwsError as error:
+        return RegionSetup(region, False, str(error))
+    return RegionSetup(
+        region, True, warnings=tuple(_check_bucket(aws, region, config.bucket_name_param))
+    )
+
+
+def write_everywhere(aws: Aws, parameter: str, config: OrganisationConfig) -> list[RegionSetup]:
+    """Write the configuration to every region of ``config`` in parallel."""
+    for region in config.regions:  # create clients up front: boto3 sessions are not thread-safe
+        aws.region(region)
+    with ThreadPoolExecutor(max_workers=len(config.regions), thread_name_prefix="setup") as ex:
+        futures = [ex.submit(write_region, aws, r, parameter, config) for r in config.regions]
+    return [f.result() for f in futures]

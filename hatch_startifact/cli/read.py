@@ -1,0 +1,144 @@
+"""The reading commands behind `cli`: ``info``, ``versions`` and ``download``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from hatch_startifact.staging.artifacts import MULTIPART_THRESHOLD
+from hatch_startifact.cli.console import Console, format_size
+from hatch_startifact.reading.downloads import Downloaded, Downloader, select
+from hatch_startifact.errors import StartifactError
+from hatch_startifact.store.metadata import StagedFile
+from hatch_startifact.store.names import check_project
+from hatch_startifact.reading.reader import VersionInfo, VersionSummary
+from hatch_startifact.session import Session
+
+
+def run_info(args: argparse.Namespace, console: Console) -> int:
+    with Session(regions=args.regions, parameter=args.parameter) as session:
+        info = session.info(args.project, args.version, warn=console.warn)
+    if console.json_mode:
+        console.emit_json(info_json(info))
+        return 0
+    console.line(f"{info.project} {info.version}")
+    missing = f" (missing or incomplete in: {', '.join(info.missing)})" if info.missing else ""
+    console.line(f"  regions: {', '.join(info.regions) or 'none complete'}{missing}")
+    for staged in info.files:
+        console.line(f"  {staged.filename}  {format_size(staged.size)}  sha256:{staged.sha256}")
+        console.line(
+            f"    staged at {staged.staged_at or 'unknown'}; key {info.keys[staged.filename]}"
+        )
+        for name, value in sorted(staged.metadata.items()):
+            console.line(f"    {name} = {value}")
+    return 0
+
+
+def run_versions(args: argparse.Namespace, console: Console) -> int:
+    with Session(regions=args.regions, parameter=args.parameter) as session:
+        summaries = session.versions(args.project, warn=console.warn)
+        latest = _latest_or_none(session, args.project, console)
+    if console.json_mode:
+        project = check_project(args.project)[0] or args.project
+        console.emit_json(versions_json(project, latest, summaries))
+        return 0
+    width = max(len(s.version) for s in summaries)
+    for summary in summaries:
+        marker = "latest" if summary.version == latest else ""
+        console.line(
+            f"{summary.version:<{width}}  {marker:<6}  {len(summary.files)} file(s)  "
+            f"{', '.join(summary.regions)}"
+        )
+    return 0
+
+
+def _latest_or_none(session: Session, project: str, console: Console) -> str | None:
+    try:
+        return session.latest(project)
+    except StartifactError as error:
+        console.warn(f"could not read the latest version: {error}")
+        return None
+
+
+def run_download(args: argparse.Namespace, console: Console) -> int:
+    dest = Path(args.dest)
+    with Session(regions=args.regions, parameter=args.parameter) as session:
+        info = session.info(args.project, args.version, warn=console.warn)
+        chosen = select(info.files, args.file)
+        large = any(f.size >= MULTIPART_THRESHOLD for f in chosen)
+        bar = console.progress_bar(sum(f.size for f in chosen)) if large else None
+        try:
+            done = Downloader(session.aws, console.warn).download(
+                info, dest, args.file, args.force, bar.advance if bar else None
+            )
+        finally:
+            if bar:
+                bar.clear()
+    if console.json_mode:
+        console.emit_json(download_json(info, done))
+        return 0
+    for item in done:
+        if item.region is None:
+            console.line(f"{'already present':<16}  {item.path}")
+        else:
+            console.line(
+                f"{'downloaded':<16}  {item.path}  from {item.region} "
+                f"({format_size(item.size)}, SHA-256 verified)"
+            )
+    console.line(f"{len(done)} file(s) of {info.project} {info.version} in {dest}.")
+    return 0
+
+
+def _file_json(info: VersionInfo, staged: StagedFile) -> dict[str, Any]:
+    return {
+        "filename": staged.filename,
+        "size": staged.size,
+        "sha256": staged.sha256,
+        "staged_at": staged.staged_at,
+        "metadata": dict(staged.metadata),
+        "key": info.keys[staged.filename],
+        "regions": list(info.holders.get(staged.filename, ())),
+    }
+
+
+def info_json(info: VersionInfo) -> dict[str, Any]:
+    return {
+        "project": info.project,
+        "version": info.version,
+        "regions": list(info.regions),
+        "missing": list(info.missing),
+        "buckets": dict(info.buckets),
+        "files": [_file_json(info, f) for f in info.files],
+    }
+
+
+def versions_json(
+    project: str, latest: str | None, summaries: list[VersionSummary]
+) -> dict[str, Any]:
+    return {
+        "project": project,
+        "latest": latest,
+        "versions": [
+            {"version": s.version, "files": list(s.files), "regions": list(s.regions)}
+            for s in summaries
+        ],
+    }
+
+
+def download_json(info: VersionInfo, done: list[Downloaded]) -> dict[str, Any]:
+    return {
+        "project": info.project,
+        "version": info.version,
+        "files": [
+            {
+                "filename": d.filename,
+                "path": str(d.path),
+                "region": d.region,
+                "status": "already present" if d.region is None else "downloaded",
+                "size": d.size,
+                "sha256": d.sha256,
+            }
+            for d in done
+        ],
+    }

@@ -1,0 +1,43 @@
+"""``[tool.hatch.build.hooks.startifact]``: stage each artifact as ``hatch build`` finishes it.
+
+A thin adapter over `project_stage`. Nothing heavy is imported until ``finalize`` runs, so
+builds where the hook is disabled pay nothing for it. Editable builds are never staged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+#: Keys Hatchling itself reads from every build hook's table.
+HATCH_HOOK_KEYS = (
+    "dependencies",
+    "require-runtime-dependencies",
+    "require-runtime-features",
+    "enable-by-default",
+)
+
+
+class StartifactBuildHook(BuildHookInterface):  # type: ignore[type-arg]
+    PLUGIN_NAME = "startifact"
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        if version == "editable":
+            return
+        from hatch_startifact.hatch_plugin.adapters import check_table, run_in_hatch
+        from hatch_startifact.hatch_plugin.options import PublishOptions
+        from hatch_startifact.config.project import load_pyproject, project_config_of
+        from hatch_startifact.hatch_plugin.project import Display, HatchProject, stage_project
+        from hatch_startifact.staging.run import StageReport
+
+        def work(display: Display) -> StageReport:
+            check_table(self.config, "tool.hatch.build.hooks.startifact", HATCH_HOOK_KEYS)
+            config = project_config_of(load_pyproject(Path(self.root)))
+            project = HatchProject(
+                Path(self.root), self.metadata.name, self.metadata.version, Path(self.directory)
+            )
+            return stage_project(project, [artifact_path], PublishOptions(), config, display)
+
+        run_in_hatch(self.app, work)

@@ -1,0 +1,268 @@
+"""The reading side: the latest version, staged versions, a version's files, verified downloads.
+
+Everything works with the Read grant alone (``ssm:GetParameter``, ``s3:GetObject``): a reader
+never lists a bucket. Regions are tried in a shuffled order and any failure moves on to the
+next region, so a region that is down, lacks its bucket name parameter or holds a tampered
+object costs a warning, not the download.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from packaging.version import Version
+
+from hatch_startifact.aws import Aws
+from hatch_startifact.config.organisation import OrganisationConfig
+from hatch_startifact.errors import (
+    AccessDeniedError,
+    AwsError,
+    IntegrityError,
+    NoSuchProjectError,
+    NoSuchVersionError,
+    StartifactError,
+)
+from hatch_startifact.store.index import ProjectIndex
+from hatch_startifact.store.layout import Layout
+from hatch_startifact.store.metadata import StagedFile, parse_metadata_document
+from hatch_startifact.store.names import is_normalised_version
+from hatch_startifact.parallel import per_region
+from hatch_startifact.config.regions import shuffled
+
+T = TypeVar("T")
+INDEX_LIMIT = 16 * 1024 * 1024
+METADATA_LIMIT = 1024 * 1024
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    """One staged version: its file names and the regions whose index lists it."""
+
+    version: str
+    files: tuple[str, ...]
+    regions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """A staged version: its files (from their metadata documents) and where they are."""
+
+    project: str
+    version: str
+    files: tuple[StagedFile, ...]
+    #: region -> bucket, for every region whose index lists the version
+    buckets: Mapping[str, str] = field(hash=False)
+    #: file name -> S3 key (the same in every region)
+    keys: Mapping[str, str] = field(hash=False)
+    #: file name -> regions whose copy is described by a valid, agreeing metadata document
+    holders: Mapping[str, tuple[str, ...]] = field(hash=False)
+    #: every region asked
+    asked: tuple[str, ...] = ()
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The regions holding every file of the version."""
+        return tuple(r for r in self.buckets if all(r in h for h in self.holders.values()))
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The regions asked that do not hold every file (or could not be read)."""
+        return tuple(r for r in self.asked if r not in self.regions)
+
+
+class Reader:
+    """Reads what was staged, from the regions given, with failover."""
+
+    def __init__(
+        self,
+        organisation: OrganisationConfig,
+        regions: Sequence[str],
+        aws: Aws,
+        warn: Warn | None = None,
+    ) -> None:
+        self._org = organisation
+        self._regions = tuple(regions)
+        self._aws = aws
+        self._layout = Layout.of(organisation)
+        self._warn = warn or (lambda message: None)
+        for region in self._regions:  # clients up front: boto3 sessions are not thread-safe
+            aws.region(region)
+
+    def latest(self, project: str) -> str:
+        """The latest version: ask regions in shuffled order until a majority agree, else the
+        highest answer (Startifact 1.x's rule)."""
+        name = self._layout.version_parameter(project)
+        majority = len(self._regions) // 2 + 1
+        answers: dict[str, str | None] = {}
+        failures: list[str] = []
+        for region in shuffled(self._regions):
+            try:
+                value = self._aws.region(region).get_parameter(name)
+            except AwsError as error:
+                failures.append(str(error))
+                continue
+            if value is not None and not is_normalised_version(value):
+                failures.append(f"{name} in {region} holds {value!r}, which is not a version")
+                continue
+            answers[region] = value
+            votes = Counter(v for v in answers.values() if v)
+            if votes and votes.most_common(1)[0][1] >= majority:
+                return votes.most_common(1)[0][0]
+        found = [v for v in answers.values() if v]
+        if found:
+            return max(found, key=Version)
+        if answers:
+            raise NoSuchProjectError(
+                f"no such project {project!r}: no region has a version record {name}"
+                + (f" ({'; '.join(failures)})" if failures else "")
+            )
+        raise StartifactError(f"could not read {name} from any region ({'; '.join(failures)})")
+
+    def _index(self, region: str, project: str) -> tuple[str, ProjectIndex]:
+        client = self._aws.region(region)
+        bucket = client.get_parameter(self._org.bucket_name_param)
+        if bucket is None:
+            raise StartifactError(
+                f"bucket name parameter {self._org.bucket_name_param} does not exist in {region}"
+            )
+        try:
+            data = client.get_document(bucket, self._layout.index_key(project), INDEX_LIMIT)
+        except AccessDeniedError as error:
+            # Without s3:ListBucket, S3 answers a missing object with AccessDenied.
+            self._warn(f"{region}: {error}; the project may simply not be staged there")
+            data = None
+        if data is None:
+            return bucket, ProjectIndex(project, ())
+        try:
+            return bucket, ProjectIndex.parse(data, project)
+        except ValueError as error:
+            raise StartifactError(
+                f"the index of {project} in {region} is unreadable ({error})"
+            ) from None
+
+    def indexes(self, project: str) -> dict[str, tuple[str, ProjectIndex]]:
+        """Each answering region's bucket and project index; failures become warnings."""
+        results = per_region(self._regions, lambda r: self._index(r, project))
+        good: dict[str, tuple[str, ProjectIndex]] = {}
+        for region, result in results.items():
+            if isinstance(result, Exception):
+                self._warn(f"{region} skipped: {_reason(result)}")
+            else:
+                good[region] = result
+        if not good:
+            raise StartifactError(f"no region could be read for {project!r}; see the warnings")
+        return good
+
+    def versions(self, project: str) -> list[VersionSummary]:
+        """Every staged version across the regions, newest first."""
+        files: dict[str, set[str]] = {}
+        regions: dict[str, list[str]] = {}
+        for region, (_, index) in self.indexes(project).items():
+            for version, names in index.versions:
+                files.setdefault(version, set()).update(names)
+                regions.setdefault(version, []).append(region)
+        if not files:
+            raise NoSuchProjectError(
+                f"no such project {project!r}: nothing is staged for it in "
+                f"{', '.join(self._regions)}"
+            )
+        ordered = sorted(files, key=Version, reverse=True)
+        return [
+            VersionSummary(v, tuple(sorted(files[v])), tuple(sorted(regions[v]))) for v in ordered
+        ]
+
+    def info(self, project: str, version: str) -> VersionInfo:
+        """A version's files, from the metadata documents every holding region agrees on."""
+        indexes = self.indexes(project)
+        version = _staged_form(version, indexes.values())
+        holding = {r: b for r, (b, i) in indexes.items() if i.files(version)}
+        if not holding:
+            staged = sorted(
+                {v for _, i in indexes.values() for v, _ in i.versions}, key=Version, reverse=True
+            )
+            if not staged:
+                raise NoSuchProjectError(
+                    f"no such project {project!r}: nothing is staged for it in {', '.join(indexes)}"
+                )
+            raise NoSuchVersionError(
+                f"{project} {version} is not staged (staged versions: "
+                f"{', '.join(staged[:10])}{' ...' if len(staged) > 10 else ''})"
+            )
+        names = sorted({n for r in holding for n in indexes[r][1].files(version) or ()})
+        files, holders = [], {}
+        for name in names:
+            try:
+                listing = {
+                    r: b for r, b in holding.items() if name in (indexes[r][1].files(version) or ())
+                }
+                staged_file, regions = self._describe(project, version, name, listing)
+            except IntegrityError:
+                raise
+            except StartifactError as error:  # an index entry no region can back up
+                self._warn(f"{name} left out: {error}")
+                continue
+            files.append(staged_file)
+            holders[name] = regions
+        if not files:
+            raise StartifactError(
+                f"no file of {project} {version} has a readable metadata "
+                "document in any region; see the warnings"
+            )
+        names = [f.filename for f in files]
+        keys = {n: self._layout.artifact_key(project, version, n) for n in names}
+        return VersionInfo(project, version, tuple(files), holding, keys, holders, self._regions)
+
+    def _describe(
+        self, project: str, version: str, name: str, holding: Mapping[str, str]
+    ) -> tuple[StagedFile, tuple[str, ...]]:
+        key = self._layout.metadata_key(project, version, name)
+
+        def read(region: str) -> StagedFile:
+            data = self._aws.region(region).get_document(holding[region], key, METADATA_LIMIT)
+            if data is None:
+                raise StartifactError(f"s3://{holding[region]}/{key} does not exist")
+            try:
+                return parse_metadata_document(data, project, version, name)
+            except ValueError as error:
+                raise StartifactError(
+                    f"s3://{holding[region]}/{key} is not a valid metadata document: {error}"
+                ) from None
+
+        results = per_region(list(holding), read)
+        good = {r: f for r, f in results.items() if isinstance(f, StagedFile)}
+        for region, result in results.items():
+            if isinstance(result, Exception):
+                self._warn(f"{region}: {_reason(result)}")
+        if not good:
+            raise StartifactError(f"no region has a readable metadata document for {name}")
+        votes = Counter((f.sha256, f.size) for f in good.values())
+        (winner, count), *rest = votes.most_common()
+        if rest and rest[0][1] == count:
+            raise IntegrityError(
+                f"regions disagree about the SHA-256 of {name} "
+                f"({', '.join(sorted(good))}); ask an administrator to check"
+            )
+        agreeing = tuple(sorted(r for r, f in good.items() if (f.sha256, f.size) == winner))
+        for region in sorted(set(good) - set(agreeing)):
+            self._warn(
+                f"{region}: the metadata of {name} disagrees with the other regions; "
+                "not using that region for it"
+            )
+        return good[agreeing[0]], agreeing
+
+
+def _staged_form(version: str, indexes: Iterable[tuple[str, ProjectIndex]]) -> str:
+    """The version as it was staged: ``1.0`` finds ``1.0.0`` (equal in PEP 440), if staged."""
+    staged = {v for _, index in indexes for v, _ in index.versions}
+    if version in staged:
+        return version
+    wanted = Version(version)
+    return next((v for v in sorted(staged) if Version(v) == wanted), version)
+
+
+def _reason(error: Exception) -> str:
+    return str(error) if isinstance(error, StartifactError) else f"{type(error).__name__}: {error}"

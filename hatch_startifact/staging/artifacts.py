@@ -1,0 +1,134 @@
+"""Local files to stage: each read once for its size, SHA-256 and the S3 ETag it will get.
+
+The ETag lets a stager, which may list but not read objects, tell whether an object already
+staged holds the same bytes: for a single-part upload S3's ETag is the MD5 of the bytes, and
+for a multipart upload it is the MD5 of the parts' MD5s with ``-N`` appended. Both are
+computed in the same pass as the SHA-256, with the part size the upload will use.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from hatch_startifact.errors import InvalidInputError
+from hatch_startifact.store.names import check_filename, shown
+
+MIB = 1024 * 1024
+#: Files at least this large are uploaded in parts, streamed from disk.
+MULTIPART_THRESHOLD = 8 * MIB
+#: Part size before S3's 10,000-part limit adjusts it for very large files.
+PART_SIZE = 8 * MIB
+
+
+def part_size_for(size: int) -> int:
+    """The part size s3transfer will use for a file of ``size`` bytes."""
+    from s3transfer.utils import ChunksizeAdjuster
+
+    return int(ChunksizeAdjuster().adjust_chunksize(PART_SIZE, size))
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A local file, hashed, ready to stage."""
+
+    path: Path
+    filename: str
+    size: int
+    sha256: str
+    etag: str
+    #: each part's SHA-256, base64, for a file uploaded in parts (sent with each part, so S3
+    #: verifies every byte and botocore need not hash the parts again for every region)
+    part_sha256: tuple[str, ...] = ()
+
+    @property
+    def multipart(self) -> bool:
+        return self.size >= MULTIPART_THRESHOLD
+
+    @property
+    def sha256_base64(self) -> str:
+        return base64.b64encode(bytes.fromhex(self.sha256)).decode()
+
+    @classmethod
+    def from_path(cls, path: Path) -> Artifact:
+        """Read ``path`` once, a part at a time, computing its SHA-256 and expected ETag.
+
+        A large file's parts are also hashed one by one (MD5 for the ETag, SHA-256 to send
+        with each part), on two more threads: hashlib releases the GIL, so the three digests
+        of a part take about as long as the slowest.
+        """
+        size = path.stat().st_size
+        if size < MULTIPART_THRESHOLD:
+            data = path.read_bytes()
+            etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
+            return cls(path, path.name, len(data), hashlib.sha256(data).hexdigest(), etag)
+        sha = hashlib.sha256()
+        part_md5: list[bytes] = []
+        part_sha256: list[str] = []
+        with path.open("rb") as stream, ThreadPoolExecutor(2, thread_name_prefix="hash") as pool:
+            while chunk := stream.read(part_size_for(size)):
+                md5 = pool.submit(_md5, chunk)
+                sha256 = pool.submit(_sha256, chunk)
+                sha.update(chunk)
+                part_md5.append(md5.result())
+                part_sha256.append(base64.b64encode(sha256.result()).decode())
+        combined = hashlib.md5(b"".join(part_md5), usedforsecurity=False).hexdigest()
+        etag = f"{combined}-{len(part_md5)}"
+        return cls(path, path.name, size, sha.hexdigest(), etag, tuple(part_sha256))
+
+
+def _md5(data: bytes) -> bytes:
+    return hashlib.md5(data, usedforsecurity=False).digest()
+
+
+def _sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def same_object(artifact: Artifact, size: int, etag: str) -> bool:
+    """True when a listed object (``size``, ``etag``) holds the same bytes as ``artifact``."""
+    return size == artifact.size and etag.strip('"') == artifact.etag
+
+
+def check_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
+    """The files to stage and every problem with them, without reading them yet."""
+    problems: list[str] = []
+    found: dict[str, Path] = {}
+    for raw in paths:
+        path, given = Path(raw), shown(str(raw))
+        if problem := _problem_with(path, given):
+            problems.append(problem)
+        elif path.name in found:
+            problems.append(
+                f"two files named {path.name!r}: {shown(str(found[path.name]))} and {given}"
+            )
+        else:
+            found[path.name] = path
+    if not found and not problems:
+        problems.append("no files to stage")
+    return list(found.values()), problems
+
+
+def _problem_with(path: Path, given: str) -> str | None:
+    """What stops ``path`` (named ``given`` in messages) from being staged, if anything."""
+    try:
+        if not path.exists():
+            return f"file not found: {given}"
+        if not path.is_file():
+            return f"not a file: {given}"
+    except OSError as error:  # a name too long, a directory it may not search, ...
+        return f"cannot look at {given}: {error.strerror or error}"
+    problem = check_filename(path.name)[1]
+    return f"{given}: {problem}" if problem else None
+
+
+def collect(paths: Iterable[str | Path]) -> list[Artifact]:
+    """Check and hash every path, reporting every problem at once."""
+    found, problems = check_paths(paths)
+    if problems:
+        raise InvalidInputError(problems)
+    return [Artifact.from_path(path) for path in found]

@@ -1,0 +1,234 @@
+"""Staging in one region: survey, upload, index, version record, in that order.
+
+Every write is conditional or idempotent, so a run killed at any point leaves nothing that a
+re-run cannot complete, and no version record naming a file the region does not hold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from enum import Enum
+
+from hatch_startifact.staging.artifacts import Artifact, same_object
+from hatch_startifact.aws import Region
+from hatch_startifact.errors import AwsError, StartifactError
+from hatch_startifact.store.index import Listing, ProjectIndex
+from hatch_startifact.store.layout import Layout
+
+INDEX_ATTEMPTS = 12
+RECORD_ATTEMPTS = 5
+
+
+class Status(str, Enum):
+    STAGED = "staged"
+    ALREADY = "already staged"
+    WOULD_STAGE = "would stage"
+    CONFLICT = "conflict"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class FileResult:
+    region: str
+    filename: str
+    status: Status
+    size: int = 0
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What a region holds before staging: its bucket and the project's listed keys."""
+
+    region: str
+    bucket: str
+    listing: Listing
+
+
+@dataclass(frozen=True)
+class Target:
+    """Everything one region's staging needs that does not change between regions."""
+
+    project: str
+    version: str
+    artifacts: Sequence[Artifact]
+    documents: dict[str, bytes]  # filename -> metadata document
+    layout: Layout
+
+
+def survey(region: Region, bucket_param: str, layout: Layout, project: str) -> Survey:
+    """Read the region's bucket name and list the project's keys (``s3:ListBucket`` only)."""
+    bucket = region.get_parameter(bucket_param)
+    if bucket is None:
+        raise StartifactError(
+            f"bucket name parameter {bucket_param} does not exist in {region.name}: "
+            "create it (see the AWS setup docs) or remove the region from the configuration"
+        )
+    return Survey(region.name, bucket, region.list_objects(bucket, layout.project_prefix(project)))
+
+
+def conflicts(target: Target, found: Survey) -> list[str]:
+    """File names already staged in the region with different bytes."""
+    clashing = []
+    for artifact in target.artifacts:
+        key = target.layout.artifact_key(target.project, target.version, artifact.filename)
+        info = found.listing.get(key)
+        if info is not None and not same_object(artifact, info.size, info.etag):
+            clashing.append(artifact.filename)
+    return clashing
+
+
+def planned(target: Target, found: Survey) -> list[FileResult]:
+    """What staging would do in the region (for ``--dry-run``)."""
+    results = []
+    for artifact in target.artifacts:
+        key = target.layout.artifact_key(target.project, target.version, artifact.filename)
+        status = Status.ALREADY if key in found.listing else Status.WOULD_STAGE
+        results.append(FileResult(found.region, artifact.filename, status, artifact.size))
+    return results
+
+
+def stage_file(
+    region: Region,
+    target: Target,
+    found: Survey,
+    artifact: Artifact,
+    progress: Callable[[int], None] | None,
+) -> FileResult:
+    """Upload one file and its metadata document unless identical ones are there already."""
+    layout, name = target.layout, artifact.filename
+    key = layout.artifact_key(target.project, target.version, name)
+    status = Status.ALREADY
+    if key not in found.listing:
+        if region.upload_artifact(found.bucket, key, artifact, progress):
+            status = Status.STAGED
+        else:  # someone else wrote it between our listing and our upload
+            info = region.list_objects(found.bucket, key).get(key)
+            if info is None or not same_object(artifact, info.size, info.etag):
+                return FileResult(
+                    region.name,
+                    name,
+                    Status.CONFLICT,
+                    artifact.size,
+                    "staged concurrently with different bytes",
+                )
+    meta_key = layout.metadata_key(target.project, target.version, name)
+    if meta_key not in found.listing:
+        # Absent-only write: the first stager's document stays, a re-run fills a gap.
+        region.put_object(found.bucket, meta_key, target.documents[name])
+    return FileResult(region.name, name, status, artifact.size)
+
+
+def update_index(region: Region, bucket: str, layout: Layout, project: str) -> ProjectIndex:
+    """Rewrite the project index from a fresh listing until our write is the one that sticks."""
+    return _update_index(region, bucket, layout, project)[0]
+
+
+def _update_index(
+    region: Region, bucket: str, layout: Layout, project: str
+) -> tuple[ProjectIndex, Listing]:
+    """`update_index`, also giving the listing the index was written from."""
+    key = layout.index_key(project)
+    for attempt in range(INDEX_ATTEMPTS):
+        listing = region.list_objects(bucket, layout.project_prefix(project))
+        index = ProjectIndex.from_listing(project, layout, listing)
+        body = index.to_json()
+        current = listing.get(key)
+        if current and current.etag == hashlib.md5(body, usedforsecurity=False).hexdigest():
+            return index, listing
+        if region.put_object(bucket, key, body, etag=current.etag if current else None):
+            return index, listing
+        time.sleep(random.uniform(0, 0.05 * 2**attempt))  # another stager won: back off
+    raise AwsError(
+        f"could not update the index {key} in {region.name}: {INDEX_ATTEMPTS} "
+        "concurrent writers won in a row; re-run to complete",
+        region=region.name,
+        resource=key,
+    )
+
+
+def record_latest(region: Region, bucket: str, layout: Layout, index: ProjectIndex) -> str:
+    """Point the version record at the highest staged version, from the region's own listing.
+
+    A stager may not read the record, so it derives the value from what the bucket holds and
+    checks after writing: if a higher version landed meanwhile, it writes that instead. The
+    last writer has always seen every version completed before its write.
+    """
+    name = layout.version_parameter(index.project)
+    value = index.latest()
+    for _ in range(RECORD_ATTEMPTS):
+        if value is None:
+            raise AwsError(
+                f"{region.name} lists no complete version of {index.project} after "
+                "staging; re-run to complete it",
+                region=region.name,
+                resource=name,
+            )
+        region.put_parameter(name, value)
+        listing = region.list_objects(bucket, layout.project_prefix(index.project))
+        now = ProjectIndex.from_listing(index.project, layout, listing).latest()
+        if now == value:
+            return value
+        value = now
+    raise AwsError(
+        f"the version record {name} in {region.name} kept changing under us; re-run to settle it",
+        region=region.name,
+        resource=name,
+    )
+
+
+def stage_region(
+    region: Region,
+    target: Target,
+    found: Survey,
+    pool: Executor,
+    progress: Callable[[str, int], None] | None = None,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> tuple[list[FileResult], ProjectIndex]:
+    """Stage every file in one region, then rewrite the index (the record is the caller's:
+    it moves only once every region is known to be free of conflicts)."""
+
+    def reporter(artifact: Artifact) -> Callable[[int], None] | None:
+        if progress is None:
+            return None
+        return lambda transferred: progress(artifact.filename, transferred)
+
+    futures = [
+        pool.submit(stage_file, region, target, found, a, reporter(a)) for a in target.artifacts
+    ]
+    results = []
+    for future in futures:
+        result = future.result()
+        results.append(result)
+        if on_file:
+            on_file(result)
+    index, listing = _update_index(region, found.bucket, target.layout, target.project)
+    return [_as_listed(result, target, listing) for result in results], index
+
+
+def _as_listed(result: FileResult, target: Target, listing: Listing) -> FileResult:
+    """``result``, or a conflict when the bucket now lists other bytes under the file's key.
+
+    S3 applies ``IfNoneMatch`` atomically, so this cannot happen there; a server that does not
+    (SeaweedFS 4.48 once answered two racing conditional multipart completions with 200)
+    would otherwise let a stager report bytes as staged that were replaced.
+    """
+    if result.status not in (Status.STAGED, Status.ALREADY):
+        return result
+    artifact = next(a for a in target.artifacts if a.filename == result.filename)
+    info = listing.get(
+        target.layout.artifact_key(target.project, target.version, artifact.filename)
+    )
+    if info is not None and same_object(artifact, info.size, info.etag):
+        return result
+    return replace(
+        result,
+        status=Status.CONFLICT,
+        detail="replaced by another stager's bytes after our write (the server does not apply "
+        "If-None-Match atomically)",
+    )

@@ -1,0 +1,363 @@
+"""Staging files to every region in parallel, with honest per-region results.
+
+Three phases, regions in parallel within each (threads: it works under every
+multiprocessing start method because it uses none):
+
+1. survey: read each region's bucket name and list the project's keys. A file staged with
+   different bytes in *any* region refuses the whole stage before anything is written.
+2. stage: upload what is missing (conditionally), write metadata documents and rewrite the
+   project index, each region on its own workers.
+3. record: once every region is done, move each successful region's version record forward,
+   unless a concurrent stager won a file somewhere (then no record moves).
+
+A region that fails in either phase is reported with its reason; the others complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from hatch_startifact.staging.artifacts import Artifact, check_paths
+from hatch_startifact.aws import Aws
+from hatch_startifact.config.organisation import OrganisationConfig
+from hatch_startifact.errors import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    ConflictError,
+    InvalidInputError,
+    StartifactError,
+)
+from hatch_startifact.store.index import ProjectIndex
+from hatch_startifact.store.layout import Layout
+from hatch_startifact.store.metadata import metadata_document, utc_now
+from hatch_startifact.store.names import check_metadata, check_project, check_version, shown
+from hatch_startifact.parallel import per_region
+from hatch_startifact.staging.regional import (
+    FileResult,
+    Status,
+    Survey,
+    Target,
+    conflicts,
+    planned,
+    record_latest,
+    stage_region,
+    survey,
+)
+
+if TYPE_CHECKING:
+    from hatch_startifact.plugins.host import Plugins
+
+T = TypeVar("T")
+#: The most files in flight at once across all regions.
+MAX_WORKERS = 48
+
+
+@dataclass(frozen=True)
+class StageRequest:
+    """What to stage: validated, normalised names and hashed files."""
+
+    project: str
+    version: str
+    artifacts: tuple[Artifact, ...]
+    metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
+    dry_run: bool = False
+    #: metadata plugins added, per file name (never overlapping ``metadata``)
+    file_metadata: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)
+
+    def metadata_of(self, filename: str) -> dict[str, str]:
+        """Everything that goes under ``metadata`` in one file's metadata document."""
+        return {**self.metadata, **self.file_metadata.get(filename, {})}
+
+    @classmethod
+    def create(
+        cls,
+        project: str,
+        version: str,
+        paths: Iterable[str | Path],
+        metadata: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+        problems: Iterable[str] = (),
+        plugins: Plugins | None = None,
+        directory: Path | None = None,
+    ) -> StageRequest:
+        """Validate everything, reporting every problem at once, then hash the files.
+
+        With ``plugins``, their hooks may change the version, refuse the stage and add
+        metadata per file (see `hatch_startifact.plugins.hookspecs`).
+
+        :param problems: problems the caller already found (e.g. in its own options), to
+            report together with these.
+        :param directory: the project directory plugins are told about (default: cwd).
+        """
+        metadata = dict(metadata or {})
+        project_name, project_problem = check_project(project)
+        version_name, version_problem = check_version(version)
+        problems = [*problems, *(p for p in (project_problem, version_problem) if p)]
+        problems.extend(check_metadata(metadata))
+        found, path_problems = check_paths(paths)
+        problems.extend(path_problems)
+        if problems:
+            raise InvalidInputError(problems)
+        assert project_name is not None
+        assert version_name is not None
+        if plugins is None:
+            hashed = _hash(found)  # only once all is valid
+            return cls(project_name, version_name, hashed, metadata, dry_run)
+        return cls._with_plugins(
+            plugins, project_name, version_name, found, metadata, dry_run, directory or Path.cwd()
+        )
+
+    @classmethod
+    def _with_plugins(
+        cls,
+        plugins: Plugins,
+        project: str,
+        version: str,
+        found: list[Path],
+        metadata: dict[str, str],
+        dry_run: bool,
+        directory: Path,
+    ) -> StageRequest:
+        version = plugins.version(project, version, found, directory)
+        refused = plugins.check(project, version, found, metadata, directory)
+        if refused:
+            raise InvalidInputError(refused)
+        hashed = _hash(found)
+        added = {
+            a.filename: plugins.metadata(
+                metadata,
+                project=project,
+                version=version,
+                filename=a.filename,
+                path=a.path,
+                size=a.size,
+                sha256=a.sha256,
+                directory=directory,
+            )
+            for a in hashed
+        }
+        return cls(project, version, hashed, metadata, dry_run, added)
+
+
+def _hash(paths: Sequence[Path]) -> tuple[Artifact, ...]:
+    """Hash every file, reporting every one that cannot be read."""
+    hashed, problems = [], []
+    for path in paths:
+        try:
+            hashed.append(Artifact.from_path(path))
+        except OSError as error:
+            problems.append(f"cannot read {shown(str(path))}: {error.strerror or error}")
+    if problems:
+        raise InvalidInputError(problems)
+    return tuple(hashed)
+
+
+#: S3's longest key (bytes of UTF-8) and SSM's longest parameter name (characters).
+MAX_KEY_BYTES = 1024
+MAX_PARAMETER_NAME = 1011
+
+
+def check_lengths(request: StageRequest, layout: Layout) -> list[str]:
+    """Keys and the record name that S3 or SSM would refuse for their length."""
+    problems = []
+    for artifact in request.artifacts:
+        key = layout.metadata_key(request.project, request.version, artifact.filename)
+        if len(key.encode()) > MAX_KEY_BYTES:
+            problems.append(
+                f"{artifact.filename}: its metadata key would be {len(key.encode())} bytes "
+                f"long, over S3's {MAX_KEY_BYTES}; use a shorter project name, version or "
+                "file name"
+            )
+    record = layout.version_parameter(request.project)
+    if len(record) > MAX_PARAMETER_NAME:
+        problems.append(
+            f"project {request.project}: its version record name would be {len(record)} "
+            f"characters long, over SSM's {MAX_PARAMETER_NAME}; use a shorter project name"
+        )
+    return problems
+
+
+@dataclass(frozen=True)
+class RegionOutcome:
+    region: str
+    files: tuple[FileResult, ...] = ()
+    latest: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class StageReport:
+    project: str
+    version: str
+    dry_run: bool
+    regions: tuple[RegionOutcome, ...]
+
+    @property
+    def failed_regions(self) -> list[str]:
+        return [r.region for r in self.regions if r.error]
+
+    @property
+    def exit_code(self) -> int:
+        failed = self.failed_regions
+        if not failed:
+            return EXIT_OK
+        if any(f.status is Status.CONFLICT for r in self.regions for f in r.files):
+            return EXIT_ERROR
+        return EXIT_PARTIAL if len(failed) < len(self.regions) else EXIT_ERROR
+
+
+class Listener:
+    """Told about progress as staging goes; the default hears nothing."""
+
+    def begin(self, request: StageRequest, regions: Sequence[str]) -> None:
+        """Staging of ``request`` to ``regions`` starts (files are checked and hashed)."""
+
+    def file_done(self, result: FileResult) -> None:
+        """One file in one region is done (staged, already staged, conflict)."""
+
+    def region_failed(self, region: str, reason: str) -> None:
+        """A region failed; the others go on."""
+
+    def warning(self, text: str) -> None:
+        """Something went wrong that does not change the outcome (a notification plugin)."""
+
+    def progress(self, region: str, filename: str, transferred: int) -> None:
+        """``transferred`` more bytes of a large file were uploaded to ``region``."""
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, StartifactError):
+        return str(error)
+    return f"unexpected {type(error).__name__}: {error}"
+
+
+def stage(
+    request: StageRequest,
+    organisation: OrganisationConfig,
+    regions: Sequence[str],
+    aws: Aws,
+    listener: Listener | None = None,
+    concurrency: int = 8,
+) -> StageReport:
+    """Stage ``request`` to ``regions``; see the module docstring for the order of things."""
+    layout = Layout.of(organisation)
+    too_long = check_lengths(request, layout)
+    if too_long:  # before anything is read or written
+        raise InvalidInputError(too_long)
+    listener = listener or Listener()
+    listener.begin(request, regions)
+    surveyed = per_region(
+        regions,
+        lambda r: survey(aws.region(r), organisation.bucket_name_param, layout, request.project),
+    )
+    outcomes = {
+        r: RegionOutcome(r, error=_reason(s))
+        for r, s in surveyed.items()
+        if isinstance(s, Exception)
+    }
+    for region, outcome in outcomes.items():
+        listener.region_failed(region, outcome.error or "")
+    good = {r: s for r, s in surveyed.items() if isinstance(s, Survey)}
+    staged_at = utc_now()
+    target = Target(
+        request.project,
+        request.version,
+        request.artifacts,
+        {
+            a.filename: metadata_document(
+                request.project, request.version, a, request.metadata_of(a.filename), staged_at
+            )
+            for a in request.artifacts
+        },
+        layout,
+    )
+    _refuse_conflicts(request, target, good)
+    if request.dry_run:
+        for region, found in good.items():
+            outcomes[region] = RegionOutcome(region, tuple(planned(target, found)))
+            for result in outcomes[region].files:
+                listener.file_done(result)
+    else:
+        outcomes.update(_stage_surveyed(target, good, aws, listener, concurrency))
+    ordered = tuple(outcomes[r] for r in regions)
+    return StageReport(request.project, request.version, request.dry_run, ordered)
+
+
+def _refuse_conflicts(request: StageRequest, target: Target, good: Mapping[str, Survey]) -> None:
+    clashes: dict[str, list[str]] = {}
+    for region, found in good.items():
+        for name in conflicts(target, found):
+            clashes.setdefault(name, []).append(region)
+    if clashes:
+        what = "; ".join(f"{name} in {', '.join(sorted(rs))}" for name, rs in clashes.items())
+        raise ConflictError(
+            f"refusing to stage {request.project} {request.version}: already staged with "
+            f"different bytes ({what}); staged versions are immutable, so release a new version"
+        )
+
+
+def _stage_surveyed(
+    target: Target, good: Mapping[str, Survey], aws: Aws, listener: Listener, concurrency: int
+) -> dict[str, RegionOutcome]:
+    # `concurrency` files per region at once, each region with its own workers (so adding
+    # regions does not slow each one down, and a hung region holds up only its own), within
+    # one bound for the whole run (never hundreds of uploads at once).
+    workers = max(1, min(concurrency, MAX_WORKERS // max(1, len(good))))
+
+    def files(region: str) -> tuple[list[FileResult], ProjectIndex]:
+        with ThreadPoolExecutor(workers, thread_name_prefix=f"{region}-file") as pool:
+            return stage_region(
+                aws.region(region),
+                target,
+                good[region],
+                pool,
+                progress=lambda name, n: listener.progress(region, name, n),
+                on_file=listener.file_done,
+            )
+
+    staged = per_region(list(good), files)
+    outcomes: dict[str, RegionOutcome] = {}
+    indexed: dict[str, ProjectIndex] = {}
+    for region, result in staged.items():
+        if isinstance(result, Exception):
+            outcomes[region] = RegionOutcome(region, error=_reason(result))
+        else:
+            results, indexed[region] = result
+            outcomes[region] = RegionOutcome(region, tuple(results))
+    clashed = sorted(
+        {
+            (o.region, f.filename)
+            for o in outcomes.values()
+            for f in o.files
+            if f.status is Status.CONFLICT
+        }
+    )
+    if clashed:
+        # Lost a race somewhere: this stage's version is not the one stored everywhere, so no
+        # region's record moves to it, not even where this stager's bytes won.
+        where = ", ".join(f"{name} in {region}" for region, name in clashed)
+        reason = (
+            f"another stager staged {target.version} concurrently with different bytes "
+            f"({where}); the version record was not moved in any region"
+        )
+        for region in indexed:
+            outcomes[region] = replace(outcomes[region], error=reason)
+    else:
+        recorded = per_region(
+            list(indexed),
+            lambda r: record_latest(aws.region(r), good[r].bucket, target.layout, indexed[r]),
+        )
+        for region, latest in recorded.items():
+            if isinstance(latest, Exception):
+                outcomes[region] = replace(outcomes[region], error=_reason(latest))
+            else:
+                outcomes[region] = replace(outcomes[region], latest=latest)
+    for outcome in outcomes.values():
+        if outcome.error:
+            listener.region_failed(outcome.region, outcome.error)
+    return outcomes

@@ -1,0 +1,66 @@
+"""Where things live: S3 keys and SSM parameter names (DESIGN.md section 2).
+
+For project ``P``, version ``V`` and file ``F``, under the organisation's prefixes::
+
+    {key_prefix}{P}/{V}/{F}                  the artifact
+    {key_prefix}{P}/{V}/{F}.metadata.json    its metadata document
+    {key_prefix}{P}/index.json               the project index (see index.py)
+    {parameter_prefix}/{P}/latest            the version record (SSM String parameter)
+
+``index.json`` cannot collide with an artifact: artifacts are always one level deeper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hatch_startifact.config.organisation import OrganisationConfig
+from hatch_startifact.store.names import METADATA_SUFFIX, check_filename, is_normalised_version
+
+INDEX_NAME = "index.json"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Key and parameter names for one organisation's prefixes."""
+
+    key_prefix: str = ""
+    parameter_prefix: str = ""
+
+    @classmethod
+    def of(cls, config: OrganisationConfig) -> Layout:
+        return cls(config.bucket_key_prefix, config.parameter_name_prefix)
+
+    def project_prefix(self, project: str) -> str:
+        return f"{self.key_prefix}{project}/"
+
+    def artifact_key(self, project: str, version: str, filename: str) -> str:
+        return f"{self.key_prefix}{project}/{version}/{filename}"
+
+    def metadata_key(self, project: str, version: str, filename: str) -> str:
+        return self.artifact_key(project, version, filename) + METADATA_SUFFIX
+
+    def index_key(self, project: str) -> str:
+        return f"{self.key_prefix}{project}/{INDEX_NAME}"
+
+    def version_parameter(self, project: str) -> str:
+        return f"{self.parameter_prefix}/{project}/latest"
+
+    def parse_key(self, project: str, key: str) -> tuple[str, str, bool] | None:
+        """Split a listed key into ``(version, filename, is_metadata)``.
+
+        Returns ``None`` for keys that are not an artifact or metadata document this tool
+        could have written (the index, or anything else someone put there).
+        """
+        prefix = self.project_prefix(project)
+        if not key.startswith(prefix):
+            return None
+        parts = key[len(prefix) :].split("/")
+        if len(parts) != 2 or not is_normalised_version(parts[0]):
+            return None
+        version, name = parts
+        is_metadata = name.endswith(METADATA_SUFFIX)
+        filename = name[: -len(METADATA_SUFFIX)] if is_metadata else name
+        if check_filename(filename)[0] is None:
+            return None
+        return version, filename, is_metadata

@@ -1,0 +1,98 @@
+"""The metadata document staged beside every file (``{F}.metadata.json``).
+
+::
+
+    {"project": "my-lib", "version": "1.0.0", "filename": "my_lib-1.0.0.tar.gz",
+     "size": 1234, "sha256": "<hex>", "staged_at": "2026-11-23T16:00:00Z",
+     "staged_by": "hatch-startifact 0.1.0", "metadata": {"key": "value"}}
+
+The tool's own fields are top-level; user and plugin metadata live only under ``metadata``,
+so they can never collide.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import reprlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from hatch_startifact import __version__
+from hatch_startifact.staging.artifacts import Artifact
+from hatch_startifact.store.documents import load
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 UTC with a ``Z`` suffix, to the second."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def metadata_document(
+    project: str, version: str, artifact: Artifact, metadata: Mapping[str, str], staged_at: str
+) -> bytes:
+    document = {
+        "project": project,
+        "version": version,
+        "filename": artifact.filename,
+        "size": artifact.size,
+        "sha256": artifact.sha256,
+        "staged_at": staged_at,
+        "staged_by": f"hatch-startifact {__version__}",
+        "metadata": dict(sorted(metadata.items())),
+    }
+    return json.dumps(document, indent=1).encode()
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A staged file as its metadata document describes it."""
+
+    filename: str
+    size: int
+    sha256: str
+    staged_at: str
+    metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def sha256_base64(self) -> str:
+        """The SHA-256 as base64, as AWS Lambda's ``CodeSha256`` reports it."""
+        return base64.b64encode(bytes.fromhex(self.sha256)).decode()
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+#: Shows values read back in messages, cut short: they may be huge or nested deeply.
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 80
+_SHOWN.maxlevel = 2
+
+
+def parse_metadata_document(data: bytes, project: str, version: str, filename: str) -> StagedFile:
+    """Parse a metadata document read from a bucket, distrusting every field.
+
+    :raises ValueError: naming what is wrong; the caller tries another region.
+    """
+    document = load(data)
+    if not isinstance(document, dict):
+        raise ValueError("not a JSON object")
+    expected = {"project": project, "version": version, "filename": filename}
+    for key, value in expected.items():
+        if document.get(key) != value:
+            raise ValueError(f"its {key} is {_SHOWN.repr(document.get(key))}, not {value!r}")
+    size, sha256 = document.get("size"), document.get("sha256")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ValueError(f"its size {_SHOWN.repr(size)} is not a byte count")
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+        raise ValueError(f"its sha256 {_SHOWN.repr(sha256)} is not 64 hex digits")
+    metadata = document.get("metadata", {})
+    if not isinstance(metadata, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
+    ):
+        raise ValueError("its metadata is not an object of strings")
+    staged_at = document.get("staged_at")
+    return StagedFile(
+        filename, size, sha256, staged_at if isinstance(staged_at, str) else "", dict(metadata)
+    )

@@ -1,0 +1,680 @@
+"""hatch_startifact.reading.reader: the latest version, staged versions and a version's files.
+
+Data is staged through `Session.stage` and read back through `Session` / `Reader`; faults are
+injected only through botocore event hooks on the boto3 session handed to the reader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Collection, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.loaders
+import botocore.session
+import pytest
+from botocore.exceptions import EndpointConnectionError
+
+from hatch_startifact.errors import (
+    IntegrityError,
+    NoSuchProjectError,
+    NoSuchVersionError,
+    StartifactError,
+)
+from hatch_startifact.store.metadata import StagedFile
+from hatch_startifact.reading.reader import VersionSummary
+from hatch_startifact.session import Session
+from tests.conftest import (
+    BUCKET_PARAMETER,
+    REGIONS,
+    Hook,
+    MakeOrganisation,
+    Organisation,
+    aws_client,
+    boto3_session,
+)
+from tests.conftest import MODELS as _MODELS
+
+MakeFile = Callable[..., Path]
+OpenSession = Callable[..., Session]
+
+#: Enough calls of a shuffling reader that every order of three regions is almost surely seen.
+ROUNDS = 30
+
+
+def unreachable(regions: Collection[str], name: str | None = None) -> Hook:
+    """SSM ``GetParameter`` (of ``name``, or of any parameter) cannot connect in ``regions``.
+
+    Raised before the request is built, so botocore does not retry it with back-off.
+    """
+
+    def handler(params: dict[str, Any], context: dict[str, Any], **kwargs: Any) -> None:
+        region = context["client_region"]
+        if region in regions and (name is None or params.get("Name") == name):
+            raise EndpointConnectionError(endpoint_url=endpoint(region))
+
+    return "before-parameter-build.ssm.GetParameter", handler
+
+
+def endpoint(region: str) -> str:
+    return f"https://ssm.{region}.amazonaws.com/"
+
+
+def unreachable_message(region: str) -> str:
+    return (
+        f"could not reach {region} (EndpointConnectionError): Could not connect to the endpoint "
+        f'URL: "{endpoint(region)}"'
+    )
+
+
+@pytest.fixture
+def open_session(mocked: None) -> Iterator[OpenSession]:
+    """Factory: a Session over a boto3 session of its own, with the hooks given (``reuse``: the
+    same session for every call with the same regions and no hooks, to stage faster)."""
+    seeding = botocore.session.get_session()
+    seeding.register_component("data_loader", _MODELS)
+    boto3.setup_default_session(botocore_session=seeding)
+    opened: list[Session] = []
+    stagers: dict[str | None, Session] = {}
+
+    def make(*hooks: Hook, regions: str | None = None, reuse: bool = False) -> Session:
+        if reuse and not hooks and regions in stagers:
+            return stagers[regions]
+        opened.append(Session(boto3_session=boto3_session(*hooks), regions=regions))
+        if reuse and not hooks:
+            stagers[regions] = opened[-1]
+        return opened[-1]
+
+    yield make
+    for session in opened:
+        session.close()
+
+
+def stage(
+    open_session: OpenSession,
+    version: str,
+    *paths: Path,
+    regions: str | None = None,
+    metadata: dict[str, str] | None = None,
+) -> None:
+    report = open_session(regions=regions, reuse=True).stage("my-lib", version, paths, metadata)
+    assert report.exit_code == 0, report
+
+
+def set_latest(values: dict[str, str]) -> None:
+    for region, value in values.items():
+        aws_client("ssm", region).put_parameter(
+            Name="/my-lib/latest", Value=value, Type="String", Overwrite=True
+        )
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def metadata_key(name: str, version: str = "1.0.0") -> str:
+    return f"my-lib/{version}/{name}.metadata.json"
+
+
+def read_object(org: Organisation, region: str, key: str) -> bytes:
+    s3 = aws_client("s3", region)
+    body: bytes = s3.get_object(Bucket=org.buckets[region], Key=key)["Body"].read()
+    return body
+
+
+def write_object(org: Organisation, region: str, key: str, body: bytes) -> None:
+    aws_client("s3", region).put_object(Bucket=org.buckets[region], Key=key, Body=body)
+
+
+def delete_object(org: Organisation, region: str, key: str) -> None:
+    aws_client("s3", region).delete_object(Bucket=org.buckets[region], Key=key)
+
+
+def user_metadata(staged: StagedFile) -> dict[str, str]:
+    """The metadata a user gave (without what built-in plugins add, e.g. git provenance)."""
+    return {k: v for k, v in staged.metadata.items() if not k.startswith("startifact")}
+
+
+def tamper_metadata(org: Organisation, region: str, name: str, sha: str) -> None:
+    """Rewrite a region's metadata document of ``name`` with another (valid) SHA-256."""
+    document = json.loads(read_object(org, region, metadata_key(name)))
+    document["sha256"] = sha
+    write_object(org, region, metadata_key(name), json.dumps(document).encode())
+
+
+# ---- latest -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "latest"),
+    [
+        ({"us-east-1": "1.0.0", "eu-west-2": "1.0.0", "ap-south-1": "2.0.0"}, "1.0.0"),
+        ({"us-east-1": "2.0.0", "eu-west-2": "1.0.0", "ap-south-1": "1.0.0"}, "1.0.0"),
+        ({"us-east-1": "1.0.0", "eu-west-2": "3.0.0", "ap-south-1": "2.0.0"}, "3.0.0"),
+        ({"us-east-1": "1.0.0", "eu-west-2": "1.0.0", "ap-south-1": "1.0.0"}, "1.0.0"),
+        ({"us-east-1": "2.0.0rc1", "eu-west-2": "1.0.0"}, "2.0.0rc1"),
+        ({"ap-south-1": "1.0.0"}, "1.0.0"),
+    ],
+    ids=[
+        "majority-over-higher",
+        "majority-first-region-higher",
+        "all-differ",
+        "all-agree",
+        "no-majority-highest",
+        "only-one-region",
+    ],
+)
+def test_latest_is_the_majority_answer_else_the_highest_in_any_region_order(
+    make_organisation: MakeOrganisation,
+    open_session: OpenSession,
+    values: dict[str, str],
+    latest: str,
+) -> None:
+    make_organisation()
+    set_latest(values)
+    reader = open_session().reader()
+
+    answers = {reader.latest("my-lib") for _ in range(ROUNDS)}
+
+    assert answers == {latest}
+
+
+def test_latest_through_the_session_normalises_the_project_name(
+    make_organisation: MakeOrganisation, open_session: OpenSession
+) -> None:
+    make_organisation()
+    set_latest(dict.fromkeys(REGIONS, "1.2.0"))
+
+    assert open_session().latest("My_Lib") == "1.2.0"
+
+
+@pytest.mark.parametrize(
+    ("values", "latest"),
+    [
+        ({"us-east-1": "1.0.0", "ap-south-1": "1.0.0"}, "1.0.0"),
+        ({"us-east-1": "1.0.0", "ap-south-1": "2.0.0"}, "2.0.0"),
+        ({"us-east-1": "1.0.0"}, "1.0.0"),
+    ],
+)
+def test_latest_answers_when_a_region_cannot_be_reached(
+    make_organisation: MakeOrganisation,
+    open_session: OpenSession,
+    values: dict[str, str],
+    latest: str,
+) -> None:
+    make_organisation()
+    # The unreachable region holds the highest version: it must not be the answer.
+    set_latest({**values, "eu-west-2": "9.0.0"})
+    reader = open_session(unreachable({"eu-west-2"}, "/my-lib/latest")).reader()
+
+    answers = {reader.latest("my-lib") for _ in range(ROUNDS)}
+
+    assert answers == {latest}
+
+
+def test_latest_ignores_a_region_whose_record_is_not_a_normalised_version(
+    make_organisation: MakeOrganisation, open_session: OpenSession
+) -> None:
+    make_organisation()
+    set_latest({"us-east-1": "1.0.0", "eu-west-2": "2.0.0"})
+    reader = open_session().reader()
+
+    # SSM refuses an empty value; a record of only a space is the nearest thing.
+    for garbage in ["not-a-version", "9.0.0-RC1", "v9", " 9.0.0", "9.0.0 ", " "]:
+        set_latest({"ap-south-1": garbage})
+
+        answers = {reader.latest("my-lib") for _ in range(ROUNDS)}
+
+        assert answers == {"2.0.0"}, garbage
+
+
+def test_latest_of_a_project_no_region_has_is_no_such_project(
+    make_organisation: MakeOrganisation, open_session: OpenSession
+) -> None:
+    make_organisation()
+
+    with pytest.raises(NoSuchProjectError) as raised:
+        open_session().latest("My_Lib")
+
+    assert str(raised.value) == (
+        "no such project 'my-lib': no region has a version record /my-lib/latest"
+    )
+
+
+def test_latest_of_a_project_no_answering_region_has_names_the_unreachable_region(
+    make_organisation: MakeOrganisation, open_session: OpenSession
+) -> None:
+    make_organisation()
+    set_latest({"eu-west-2": "1.0.0"})
+    session = open_session(unreachable({"eu-west-2"}, "/my-lib/latest"))
+
+    with pytest.raises(NoSuchProjectError) as raised:
+        session.latest("my-lib")
+
+    assert str(raised.value) == (
+        "no such project 'my-lib': no region has a version record /my-lib/latest "
+        f"({unreachable_message('eu-west-2')})"
+    )
+
+
+def test_latest_with_a_version_record_under_the_parameter_prefix(
+    make_organisation: MakeOrganisation, open_session: OpenSession
+) -> None:
+    make_organisation(parameter_prefix="/staging")
+    set_latest(dict.fromkeys(REGIONS, "5.0.0"))  # the wrong place: without the prefix
+
+    with pytest.raises(NoSuchProjectError) as raised:
+        open_session().latest("my-lib")
+
+    assert str(raised.value) == (
+        "no such project 'my-lib': no region has a version record /staging/my-lib/latest"
+    )
+
+
+def test_latest_when_every_region_fails_is_an_error_naming_every_failure(
+    make_organisation: MakeOrganisation, open_session: OpenSession
+) -> None:
+    make_organisation()
+    set_latest(dict.fromkeys(REGIONS, "1.0.0"))
+    session = open_session(unreachable(REGIONS, "/my-lib/latest"))
+
+    with pytest.raises(StartifactError) as raised:
+        session.latest("my-lib")
+
+    assert not isinstance(raised.value, NoSuchProjectError)
+    message = str(raised.value)
+    prefix = "could not read /my-lib/latest from any region ("
+    assert message.startswith(prefix)
+    assert message.endswith(")")
+    failures = message[len(prefix) : -1].split("; ")
+    assert sorted(failures) == sorted(unreachable_message(r) for r in REGIONS)
+
+
+# ---- versions -----------------------------------------------------------------------------
+
+
+def test_versions_is_the_union_of_every_region_newest_first_with_the_regions_of_each(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    make_organisation()
+    stage(open_session, "1.0.0", make_file("a-1.0.0.whl"))
+    stage(open_session, "1.0.0", make_file("b-1.0.0.whl"), regions="us-east-1")
+    stage(open_session, "2.0.0", make_file("a-2.0.0.whl"), regions="us-east-1,ap-south-1")
+    stage(open_session, "1.5.0rc1", make_file("a-1.5.0rc1.whl"), regions="eu-west-2")
+    warnings: list[str] = []
+
+    versions = open_session().versions("My_Lib", warn=warnings.append)
+
+    assert versions == [
+        VersionSummary("2.0.0", ("a-2.0.0.whl",), ("ap-south-1", "us-east-1")),
+        VersionSummary("1.5.0rc1", ("a-1.5.0rc1.whl",), ("eu-west-2",)),
+        VersionSummary("1.0.0", ("a-1.0.0.whl", "b-1.0.0.whl"), tuple(sorted(REGIONS))),
+    ]
+    assert warnings == []
+
+
+def test_versions_orders_by_pep_440_not_by_text(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    make_organisation()
+    for version in ["1.9.0", "1.10.0", "1.10.0a1", "1.10.0.post1"]:
+        stage(open_session, version, make_file(f"a-{version}.whl"))
+
+    versions = open_session().versions("my-lib")
+
+    assert [v.version for v in versions] == ["1.10.0.post1", "1.10.0", "1.10.0a1", "1.9.0"]
+
+
+def test_versions_of_a_project_with_nothing_staged_is_no_such_project(
+    make_organisation: MakeOrganisation, open_session: OpenSession
+) -> None:
+    make_organisation()
+
+    with pytest.raises(NoSuchProjectError) as raised:
+        open_session().versions("my-lib")
+
+    assert str(raised.value) == (
+        "no such project 'my-lib': nothing is staged for it in us-east-1, eu-west-2, ap-south-1"
+    )
+
+
+def test_versions_passes_over_an_unreachable_region_with_a_warning(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    make_organisation()
+    stage(open_session, "1.0.0", make_file("a.whl"))
+    warnings: list[str] = []
+    session = open_session(unreachable({"eu-west-2"}, BUCKET_PARAMETER))
+
+    versions = session.versions("my-lib", warn=warnings.append)
+
+    assert versions == [VersionSummary("1.0.0", ("a.whl",), ("ap-south-1", "us-east-1"))]
+    assert warnings == [f"eu-west-2 skipped: {unreachable_message('eu-west-2')}"]
+
+
+def test_versions_when_no_region_can_be_read_is_an_error(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    make_organisation()
+    stage(open_session, "1.0.0", make_file("a.whl"))
+    warnings: list[str] = []
+    session = open_session(unreachable(REGIONS, BUCKET_PARAMETER))
+
+    with pytest.raises(StartifactError) as raised:
+        session.versions("my-lib", warn=warnings.append)
+
+    assert str(raised.value) == "no region could be read for 'my-lib'; see the warnings"
+    assert sorted(warnings) == sorted(f"{r} skipped: {unreachable_message(r)}" for r in REGIONS)
+
+
+# ---- info ---------------------------------------------------------------------------------
+
+
+def test_info_describes_each_file_and_where_it_is(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    org = make_organisation(key_prefix="artifacts/")
+    stage(
+        open_session,
+        "1.0.0",
+        make_file("b.tar.gz", b"sdist"),
+        make_file("a.whl", b"wheel"),
+        metadata={"commit": "abc123"},
+    )
+    warnings: list[str] = []
+
+    info = open_session().info("My_Lib", "v1.0.0", warn=warnings.append)
+
+    assert (info.project, info.version) == ("my-lib", "1.0.0")
+    assert [(f.filename, f.size, f.sha256, user_metadata(f)) for f in info.files] == [
+        ("a.whl", 5, sha256(b"wheel"), {"commit": "abc123"}),
+        ("b.tar.gz", 5, sha256(b"sdist"), {"commit": "abc123"}),
+    ]
+    assert all(f.staged_at.endswith("Z") for f in info.files)
+    assert info.regions == REGIONS
+    assert info.missing == ()
+    assert info.asked == REGIONS
+    assert dict(info.buckets) == org.buckets
+    assert dict(info.keys) == {
+        "a.whl": "artifacts/my-lib/1.0.0/a.whl",
+        "b.tar.gz": "artifacts/my-lib/1.0.0/b.tar.gz",
+    }
+    assert dict(info.holders) == {
+        "a.whl": tuple(sorted(REGIONS)),
+        "b.tar.gz": tuple(sorted(REGIONS)),
+    }
+    assert warnings == []
+
+
+def test_info_without_a_version_describes_the_latest(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    make_organisation()
+    stage(open_session, "1.0.0", make_file("a-1.0.0.whl"))
+    stage(open_session, "2.0.0", make_file("a-2.0.0.whl"))
+
+    info = open_session().info("my-lib")
+
+    assert info.version == "2.0.0"
+    assert [f.filename for f in info.files] == ["a-2.0.0.whl"]
+
+
+def test_info_when_a_region_lacks_one_files_metadata(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    org = make_organisation()
+    stage(open_session, "1.0.0", make_file("a.whl"), make_file("b.whl"))
+    delete_object(org, "eu-west-2", metadata_key("a.whl"))
+    warnings: list[str] = []
+
+    info = open_session().info("my-lib", "1.0.0", warn=warnings.append)
+
+    assert [f.filename for f in info.files] == ["a.whl", "b.whl"]
+    assert dict(info.holders) == {
+        "a.whl": ("ap-south-1", "us-east-1"),
+        "b.whl": tuple(sorted(REGIONS)),
+    }
+    assert info.regions == ("us-east-1", "ap-south-1")
+    assert info.missing == ("eu-west-2",)
+    assert dict(info.buckets) == org.buckets
+    assert dict(info.keys) == {"a.whl": "my-lib/1.0.0/a.whl", "b.whl": "my-lib/1.0.0/b.whl"}
+    assert warnings == [
+        "eu-west-2: s3://staging-eu-west-2/my-lib/1.0.0/a.whl.metadata.json does not exist"
+    ]
+
+
+def test_info_when_a_region_lacks_the_whole_version(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    org = make_organisation()
+    stage(open_session, "1.0.0", make_file("a-1.0.0.whl"))
+    stage(open_session, "2.0.0", make_file("a-2.0.0.whl"), regions="us-east-1,ap-south-1")
+    warnings: list[str] = []
+
+    info = open_session().info("my-lib", "2.0.0", warn=warnings.append)
+
+    assert [f.filename for f in info.files] == ["a-2.0.0.whl"]
+    assert info.regions == ("us-east-1", "ap-south-1")
+    assert info.missing == ("eu-west-2",)
+    assert info.asked == REGIONS
+    assert dict(info.buckets) == {r: org.buckets[r] for r in ("us-east-1", "ap-south-1")}
+    assert dict(info.holders) == {"a-2.0.0.whl": ("ap-south-1", "us-east-1")}
+    assert warnings == []
+
+
+def test_info_passes_over_an_unreachable_region_and_counts_it_missing(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    make_organisation()
+    stage(open_session, "1.0.0", make_file("a.whl"))
+    warnings: list[str] = []
+    session = open_session(unreachable({"ap-south-1"}, BUCKET_PARAMETER))
+
+    info = session.info("my-lib", "1.0.0", warn=warnings.append)
+
+    assert info.regions == ("us-east-1", "eu-west-2")
+    assert info.missing == ("ap-south-1",)
+    assert dict(info.holders) == {"a.whl": ("eu-west-2", "us-east-1")}
+    assert warnings == [f"ap-south-1 skipped: {unreachable_message('ap-south-1')}"]
+
+
+def test_info_uses_the_majority_when_metadata_disagrees_and_names_the_outvoted_region(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    org = make_organisation()
+    stage(open_session, "1.0.0", make_file("a.whl", b"real"), make_file("b.whl"))
+    tamper_metadata(org, "eu-west-2", "a.whl", sha256(b"forged"))
+    warnings: list[str] = []
+
+    info = open_session().info("my-lib", "1.0.0", warn=warnings.append)
+
+    assert (info.files[0].filename, info.files[0].size, info.files[0].sha256) == (
+        "a.whl",
+        4,
+        sha256(b"real"),
+    )
+    assert dict(info.holders) == {
+        "a.whl": ("ap-south-1", "us-east-1"),
+        "b.whl": tuple(sorted(REGIONS)),
+    }
+    assert info.regions == ("us-east-1", "ap-south-1")
+    assert info.missing == ("eu-west-2",)
+    assert warnings == [
+        "eu-west-2: the metadata of a.whl disagrees with the other regions; "
+        "not using that region for it"
+    ]
+
+
+def test_info_with_metadata_disagreeing_and_no_majority_is_an_integrity_error(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    org = make_organisation()
+    stage(open_session, "1.0.0", make_file("a.whl", b"real"))
+    delete_object(org, "ap-south-1", metadata_key("a.whl"))
+    tamper_metadata(org, "eu-west-2", "a.whl", sha256(b"forged"))
+
+    with pytest.raises(IntegrityError) as raised:
+        open_session().info("my-lib", "1.0.0")
+
+    assert str(raised.value) == (
+        "regions disagree about the SHA-256 of a.whl (eu-west-2, us-east-1); "
+        "ask an administrator to check"
+    )
+
+
+def test_info_with_three_different_metadata_documents_is_an_integrity_error(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    org = make_organisation()
+    stage(open_session, "1.0.0", make_file("a.whl", b"real"))
+    tamper_metadata(org, "eu-west-2", "a.whl", sha256(b"forged"))
+    tamper_metadata(org, "ap-south-1", "a.whl", sha256(b"forged again"))
+
+    with pytest.raises(IntegrityError) as raised:
+        open_session().info("my-lib", "1.0.0")
+
+    assert str(raised.value) == (
+        "regions disagree about the SHA-256 of a.whl (ap-south-1, eu-west-2, us-east-1); "
+        "ask an administrator to check"
+    )
+
+
+def test_info_warns_about_an_invalid_metadata_document_and_uses_the_others(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    org = make_organisation()
+    stage(open_session, "1.0.0", make_file("a.whl", b"real"))
+    document = json.loads(read_object(org, "us-east-1", metadata_key("a.whl")))
+    write_object(
+        org, "us-east-1", metadata_key("a.whl"), json.dumps({**document, "size": -1}).encode()
+    )
+    warnings: list[str] = []
+
+    info = open_session().info("my-lib", "1.0.0", warn=warnings.append)
+
+    assert dict(info.holders) == {"a.whl": ("ap-south-1", "eu-west-2")}
+    assert info.files[0].sha256 == sha256(b"real")
+    assert warnings == [
+        "us-east-1: s3://staging-us-east-1/my-lib/1.0.0/a.whl.metadata.json is not a valid "
+        "metadata document: its size -1 is not a byte count"
+    ]
+
+
+def test_info_of_a_version_never_staged_lists_the_staged_versions(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    make_organisation()
+    stage(open_session, "1.0.0", make_file("a-1.0.0.whl"))
+    stage(open_session, "2.0.0", make_file("a-2.0.0.whl"), regions="eu-west-2")
+
+    with pytest.raises(NoSuchVersionError) as raised:
+        open_session().info("my-lib", "3.0.0")
+
+    assert str(raised.value) == "my-lib 3.0.0 is not staged (staged versions: 2.0.0, 1.0.0)"
+
+
+def write_index(org: Organisation, versions: list[Any], project: str = "my-lib") -> None:
+    document = {"format": "startifact-index/1", "project": project, "versions": versions}
+    for region in org.regions:
+        write_object(org, region, f"{project}/index.json", json.dumps(document).encode())
+
+
+def test_no_such_version_lists_only_the_ten_newest_staged_versions(
+    make_organisation: MakeOrganisation, open_session: OpenSession
+) -> None:
+    org = make_organisation()
+    write_index(org, [{"version": f"1.{n}.0", "files": ["a.whl"]} for n in range(12)])
+
+    with pytest.raises(NoSuchVersionError) as raised:
+        open_session().info("my-lib", "2.0.0")
+
+    newest = ", ".join(f"1.{n}.0" for n in range(11, 1, -1))
+    assert str(raised.value) == f"my-lib 2.0.0 is not staged (staged versions: {newest} ...)"
+
+
+def test_info_of_a_project_with_nothing_staged_is_no_such_project(
+    make_organisation: MakeOrganisation, open_session: OpenSession
+) -> None:
+    make_organisation()
+
+    with pytest.raises(NoSuchProjectError) as raised:
+        open_session().info("my-lib", "1.0.0")
+
+    assert str(raised.value) == (
+        "no such project 'my-lib': nothing is staged for it in us-east-1, eu-west-2, ap-south-1"
+    )
+
+
+def test_hostile_index_entries_are_ignored(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    org = make_organisation()
+    stage(open_session, "1.0.0", make_file("a.whl"))
+    write_index(
+        org,
+        [
+            {
+                "version": "1.0.0",
+                "files": ["a.whl", "../../etc/passwd", "", 7, "a.whl.metadata.json"],
+            },
+            {"version": "../1.0.0", "files": ["a.whl"]},
+            {"version": "9.0.0-RC1", "files": ["a.whl"]},
+            {"version": "9.0.0", "files": "a.whl"},
+            {"version": "8.0.0", "files": []},
+            {"version": 7, "files": ["a.whl"]},
+            "9.0.0",
+            None,
+        ],
+    )
+    warnings: list[str] = []
+    session = open_session()
+
+    versions = session.versions("my-lib", warn=warnings.append)
+    info = session.info("my-lib", "1.0.0", warn=warnings.append)
+
+    assert versions == [VersionSummary("1.0.0", ("a.whl",), tuple(sorted(REGIONS)))]
+    assert [f.filename for f in info.files] == ["a.whl"]
+    assert info.regions == REGIONS
+    assert warnings == []
+
+
+def test_an_index_of_another_project_is_passed_over_with_a_warning(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    org = make_organisation()
+    stage(open_session, "1.0.0", make_file("a.whl"))
+    document = {"format": "startifact-index/1", "project": "other", "versions": []}
+    write_object(org, "eu-west-2", "my-lib/index.json", json.dumps(document).encode())
+    warnings: list[str] = []
+
+    info = open_session().info("my-lib", "1.0.0", warn=warnings.append)
+
+    assert info.regions == ("us-east-1", "ap-south-1")
+    assert info.missing == ("eu-west-2",)
+    assert warnings == [
+        "eu-west-2 skipped: the index of my-lib in eu-west-2 is unreadable "
+        "(not an index of project 'my-lib')"
+    ]
+
+
+def test_an_index_naming_a_file_no_region_has_does_not_hide_the_real_files(
+    make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
+) -> None:
+    org = make_organisation()
+    stage(open_session, "1.0.0", make_file("a.whl"))
+    document = {
+        "format": "startifact-index/1",
+        "project": "my-lib",
+        "versions": [{"version": "1.0.0", "files": ["a.whl", "ghost.whl"]}],
+    }
+    write_object(org, "eu-west-2", "my-lib/index.json", json.dumps(document).encode())
+    warnings: list[str] = []
+
+    info = open_session().info("my-lib", "1.0.0", warn=warnings.append)
+
+    assert [f.filename for f in info.files] == ["a.whl"]
+    assert info.regions == REGIONS
+    assert any("ghost.whl" in w for w in warnings)

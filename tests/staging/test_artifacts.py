@@ -1,0 +1,301 @@
+"""Local files to stage: hashed once for size, SHA-256 and the ETag S3 will give them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from hatch_startifact.staging import artifacts
+from hatch_startifact.staging.artifacts import Artifact, collect, part_size_for, same_object
+from hatch_startifact.errors import InvalidInputError
+
+MakeFile = Callable[..., Path]
+MIB = 1024 * 1024
+#: s3transfer never uses parts smaller than this, whatever PART_SIZE says.
+MIN_PART = 5 * MIB
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def multipart_etag(data: bytes, part: int) -> str:
+    """S3's ETag of a multipart upload: md5 of the concatenated part md5s, then -N."""
+    parts = [data[i : i + part] for i in range(0, len(data), part)]
+    digests = b"".join(hashlib.md5(p, usedforsecurity=False).digest() for p in parts)
+    return f"{md5(digests)}-{len(parts)}"
+
+
+@pytest.fixture
+def small_threshold(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Uploads of 1 kB and more go in parts, of s3transfer's smallest part size."""
+    monkeypatch.setattr(artifacts, "MULTIPART_THRESHOLD", 1024)
+    monkeypatch.setattr(artifacts, "PART_SIZE", MIN_PART)
+    return MIN_PART
+
+
+# ---- from_path --------------------------------------------------------------------------
+
+
+def test_from_path_hashes_a_small_file(make_file: MakeFile) -> None:
+    data = b"wheel bytes\n" * 100
+    path = make_file("my_lib-1.0-py3-none-any.whl", data)
+
+    artifact = Artifact.from_path(path)
+
+    assert artifact == Artifact(
+        path=path,
+        filename="my_lib-1.0-py3-none-any.whl",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        etag=md5(data),
+    )
+    assert not artifact.multipart
+
+
+def test_from_path_hashes_an_empty_file(make_file: MakeFile) -> None:
+    path = make_file("empty.txt", b"")
+
+    artifact = Artifact.from_path(path)
+
+    assert artifact.size == 0
+    assert artifact.sha256 == hashlib.sha256(b"").hexdigest()
+    assert artifact.etag == md5(b"") == "d41d8cd98f00b204e9800998ecf8427e"
+    assert not artifact.multipart
+
+
+def test_from_path_gives_the_multipart_etag_of_a_large_file(
+    make_file: MakeFile, small_threshold: int
+) -> None:
+    data = os.urandom(2 * small_threshold + 100)
+    path = make_file("big.tar.gz", data)
+
+    artifact = Artifact.from_path(path)
+
+    assert artifact.multipart
+    assert artifact.size == len(data)
+    assert artifact.sha256 == hashlib.sha256(data).hexdigest()
+    assert artifact.etag == multipart_etag(data, small_threshold)
+    assert artifact.etag.endswith("-3")
+    parts = [data[i : i + small_threshold] for i in range(0, len(data), small_threshold)]
+    assert artifact.part_sha256 == tuple(
+        base64.b64encode(hashlib.sha256(part).digest()).decode() for part in parts
+    )
+
+
+def test_from_path_of_a_file_of_exactly_one_part_still_uses_the_multipart_etag(
+    make_file: MakeFile, small_threshold: int
+) -> None:
+    data = b"x" * 2048
+    path = make_file("one-part.bin", data)
+
+    artifact = Artifact.from_path(path)
+
+    assert artifact.multipart
+    assert artifact.etag == f"{md5(hashlib.md5(data, usedforsecurity=False).digest())}-1"
+
+
+def test_from_path_treats_a_file_at_the_threshold_as_multipart(
+    make_file: MakeFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(artifacts, "MULTIPART_THRESHOLD", 1024)
+    data = b"y" * 1024
+
+    at = Artifact.from_path(make_file("at.bin", data))
+    below = Artifact.from_path(make_file("below.bin", data[:-1]))
+
+    assert at.multipart
+    assert at.etag == multipart_etag(data, MIN_PART)
+    assert not below.multipart
+    assert below.etag == md5(data[:-1])
+
+
+def test_sha256_base64_is_the_digest_in_base64(make_file: MakeFile) -> None:
+    data = b"checksum me"
+
+    artifact = Artifact.from_path(make_file("c.txt", data))
+
+    assert artifact.sha256_base64 == base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+# ---- part_size_for ----------------------------------------------------------------------
+
+
+def test_part_size_for_uses_part_size_for_ordinary_files() -> None:
+    assert part_size_for(100 * MIB) == artifacts.PART_SIZE
+
+
+def test_part_size_for_never_goes_below_the_s3_minimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(artifacts, "PART_SIZE", 1024)
+
+    assert part_size_for(20 * MIB) == MIN_PART
+
+
+def test_part_size_for_stays_within_ten_thousand_parts() -> None:
+    size = 100 * 1024 * MIB
+
+    part = part_size_for(size)
+
+    assert part > artifacts.PART_SIZE
+    assert -(-size // part) <= 10_000
+
+
+# ---- same_object ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def artifact(make_file: MakeFile) -> Artifact:
+    return Artifact.from_path(make_file("a.whl", b"abc"))
+
+
+def test_same_object_matches_size_and_quoted_etag(artifact: Artifact) -> None:
+    assert same_object(artifact, 3, f'"{md5(b"abc")}"')
+
+
+def test_same_object_matches_an_unquoted_etag(artifact: Artifact) -> None:
+    assert same_object(artifact, 3, md5(b"abc"))
+
+
+def test_same_object_refuses_another_size(artifact: Artifact) -> None:
+    assert not same_object(artifact, 4, f'"{md5(b"abc")}"')
+
+
+def test_same_object_refuses_another_etag(artifact: Artifact) -> None:
+    assert not same_object(artifact, 3, f'"{md5(b"abd")}"')
+
+
+def test_same_object_refuses_a_multipart_etag_of_other_bytes(artifact: Artifact) -> None:
+    assert not same_object(artifact, 3, f'"{md5(b"abc")}-1"')
+
+
+# ---- collect ----------------------------------------------------------------------------
+
+
+def test_collect_hashes_every_file_in_order(make_file: MakeFile) -> None:
+    paths = [make_file("b.whl"), make_file("a.tar.gz")]
+
+    found = collect(paths)
+
+    assert found == [Artifact.from_path(p) for p in paths]
+
+
+def test_collect_accepts_strings(make_file: MakeFile) -> None:
+    path = make_file("a.whl")
+
+    assert collect([str(path)]) == [Artifact.from_path(path)]
+
+
+def test_collect_refuses_a_missing_file(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.whl"
+
+    with pytest.raises(InvalidInputError) as raised:
+        collect([missing])
+
+    assert raised.value.problems == (f"file not found: {missing}",)
+
+
+def test_collect_refuses_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        collect([tmp_path])
+
+    assert raised.value.problems == (f"not a file: {tmp_path}",)
+
+
+def test_collect_refuses_two_files_with_the_same_base_name(
+    make_file: MakeFile, tmp_path: Path
+) -> None:
+    first = make_file("a.whl", directory=tmp_path / "one")
+    second = make_file("a.whl", directory=tmp_path / "two")
+
+    with pytest.raises(InvalidInputError) as raised:
+        collect([first, second])
+
+    assert raised.value.problems == (f"two files named 'a.whl': {first} and {second}",)
+
+
+def test_collect_refuses_the_same_file_given_twice(make_file: MakeFile) -> None:
+    path = make_file("a.whl")
+
+    with pytest.raises(InvalidInputError) as raised:
+        collect([path, path])
+
+    assert raised.value.problems == (f"two files named 'a.whl': {path} and {path}",)
+
+
+def test_collect_refuses_a_bad_file_name(make_file: MakeFile) -> None:
+    path = make_file("bad name.whl")
+
+    with pytest.raises(InvalidInputError) as raised:
+        collect([path])
+
+    assert raised.value.problems == (
+        f"{path}: invalid file name 'bad name.whl': use letters, digits and . _ + - = ~ , @ "
+        "( ) ! (no separators, spaces or control characters)",
+    )
+
+
+def test_collect_refuses_a_file_named_like_a_metadata_document(make_file: MakeFile) -> None:
+    path = make_file("a.whl.metadata.json")
+
+    with pytest.raises(InvalidInputError) as raised:
+        collect([path])
+
+    assert raised.value.problems == (
+        f"{path}: invalid file name 'a.whl.metadata.json': names ending in "
+        "'.metadata.json' are reserved",
+    )
+
+
+def test_collect_refuses_an_empty_list() -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        collect([])
+
+    assert raised.value.problems == ("no files to stage",)
+    assert str(raised.value) == "no files to stage"
+
+
+def test_collect_reports_every_problem_at_once(make_file: MakeFile, tmp_path: Path) -> None:
+    good = make_file("good.whl")
+    twin = make_file("good.whl", directory=tmp_path / "elsewhere")
+    bad = make_file("bad name.whl")
+    missing = tmp_path / "missing.whl"
+    directory = tmp_path / "a-directory"
+    directory.mkdir()
+
+    with pytest.raises(InvalidInputError) as raised:
+        collect([good, missing, directory, bad, twin])
+
+    assert raised.value.problems == (
+        f"file not found: {missing}",
+        f"not a file: {directory}",
+        f"{bad}: invalid file name 'bad name.whl': use letters, digits and . _ + - = ~ , @ "
+        "( ) ! (no separators, spaces or control characters)",
+        f"two files named 'good.whl': {good} and {twin}",
+    )
+    assert str(raised.value) == "; ".join(raised.value.problems)
+
+
+# ---- found by fuzzing (tests/test_fuzz.py) ------------------------------------------------
+
+
+def test_collect_refuses_a_path_with_a_name_too_long_for_the_file_system(tmp_path: Path) -> None:
+    path = tmp_path / ("a" * 300 + ".whl")
+
+    with pytest.raises(InvalidInputError) as raised:
+        collect([path])
+
+    assert raised.value.problems == (f"cannot look at {path}: File name too long",)
+
+
+def test_collect_quotes_a_path_with_a_newline_so_its_problem_is_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "a\nb.whl"
+
+    with pytest.raises(InvalidInputError) as raised:
+        collect([missing])
+
+    assert raised.value.problems == (f"file not found: {str(missing)!r}",)
