@@ -2,7 +2,8 @@
 
 When a build needs a plugin Hatchling does not ship (as it does once
 ``[tool.hatch.build.hooks.startifact]`` is configured, enabled or not), Hatchling imports the
-``hatch`` entry points, ``hatch_startifact.hatch_plugin`` among them, and registers the build hook class.
+``hatch`` entry points, ``hatch_startifact.hatch_plugin`` among them, and registers the build
+hook class.
 This measures, with ``python -X importtime``, the cumulative import time of the plugin's modules
 on top of what Hatchling has already imported, and checks that neither boto3 nor Hatch is
 imported. Run: ``python benchmarks/import_cost.py [RUNS]``.
@@ -22,7 +23,11 @@ CODE = (
     "heavy = [m for m in ('boto3', 'botocore', 's3transfer', 'hatch') if m in sys.modules]\n"
     "assert not heavy, heavy\n"
 )
-TOP_LEVEL = ("hatch_startifact", "hatch_startifact.hatch_plugin", "hatch_startifact.hatch_plugin.build_hook")
+TOP_LEVEL = (
+    "hatch_startifact",
+    "hatch_startifact.hatch_plugin",
+    "hatch_startifact.hatch_plugin.build_hook",
+)
 
 
 def one_run() -> float:

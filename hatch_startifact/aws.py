@@ -8,15 +8,17 @@ a `hatch_startifact.errors.AwsError` naming the region, the permission and the r
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
+import botocore
 import botocore.loaders
 import botocore.session
 from botocore.config import Config
@@ -29,9 +31,9 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from s3transfer.manager import TransferConfig, TransferManager
 from s3transfer.subscribers import BaseSubscriber
+from s3transfer.utils import ChunksizeAdjuster
 
 from hatch_startifact import __version__
-from hatch_startifact.staging.artifacts import MULTIPART_THRESHOLD, PART_SIZE, Artifact
 from hatch_startifact.errors import (
     AccessDeniedError,
     AwsError,
@@ -39,11 +41,65 @@ from hatch_startifact.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from hatch_startifact.store.index import Listing, ObjectInfo
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_ssm import SSMClient
+
+MIB = 1024 * 1024
+#: Files at least this large are uploaded in parts, streamed from disk.
+MULTIPART_THRESHOLD = 8 * MIB
+#: Part size before S3's 10,000-part limit adjusts it for very large files.
+PART_SIZE = 8 * MIB
+
+
+def part_size_for(size: int) -> int:
+    """The part size s3transfer will use for a file of ``size`` bytes."""
+    return int(ChunksizeAdjuster().adjust_chunksize(PART_SIZE, size))
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What a listing tells about one object."""
+
+    size: int
+    etag: str
+
+
+#: Key -> what a listing tells about the object.
+Listing = Mapping[str, ObjectInfo]
+
+__all__ = [
+    "MULTIPART_THRESHOLD",
+    "PART_SIZE",
+    "Aws",
+    "Listing",
+    "Network",
+    "ObjectInfo",
+    "Region",
+    "Upload",
+    "known_regions",
+    "new_boto3_session",
+    "part_size_for",
+]
+
+
+class Upload(Protocol):
+    """A local file to upload, hashed (`hatch_startifact.staging.artifacts.Artifact` is one)."""
+
+    @property
+    def path(self) -> Path: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def multipart(self) -> bool: ...
+    @property
+    def sha256_base64(self) -> str: ...
+    @property
+    def part_sha256(self) -> tuple[str, ...]: ...
+
 
 _DENIED = {
     "AccessDenied",
@@ -65,7 +121,7 @@ _CREDENTIALS = {
 #: NoSuchKey to ``IfMatch`` when the object has gone since it was listed).
 _PRECONDITION = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey"}
 
-#: Which organisation policy grants each action (DESIGN.md section 3), for error messages.
+#: Which organisation policy grants each action (docs/permissions.md), for error messages.
 GRANTED_BY = {
     "s3:PutObject": "AllowWrite",
     "s3:ListBucket": "AllowWrite",
@@ -149,6 +205,21 @@ class Network:
         )
 
 
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region botocore knows for SSM and S3, across all partitions."""
+    session = botocore.session.get_session()
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        for service in ("ssm", "s3"):
+            regions.update(session.get_available_regions(service, partition_name=partition))
+    return frozenset(regions)
+
+
+def botocore_version() -> str:
+    return str(botocore.__version__)
+
+
 def s3_arn(bucket: str, key: str = "") -> str:
     return f"arn:aws:s3:::{bucket}/{key}" if key else f"arn:aws:s3:::{bucket}"
 
@@ -226,7 +297,7 @@ _UNREACHABLE = (BotoConnectionError, HTTPClientError)
 class Region:
     """S3 and SSM in one region. Thread-safe: one instance serves every thread."""
 
-    def __init__(self, name: str, s3: S3Client, ssm: SSMClient, concurrency: int) -> None:
+    def __init__(self, name: str, s3: S3Client, ssm: SSMClient) -> None:
         self.name = name
         self._s3 = s3
         self._ssm = ssm
@@ -345,7 +416,7 @@ class Region:
         return True
 
     def upload_artifact(
-        self, bucket: str, key: str, artifact: Artifact, progress: ProgressCallback | None = None
+        self, bucket: str, key: str, artifact: Upload, progress: ProgressCallback | None = None
     ) -> bool:
         """Upload a file unless the key exists, verified by S3 against our SHA-256.
 
@@ -495,7 +566,7 @@ class Aws:
                 config = self.network.client_config(self._concurrency * 2 + 4)
                 s3 = self._session.client("s3", region_name=name, config=config)
                 ssm = self._session.client("ssm", region_name=name, config=config)
-                self._regions[name] = Region(name, s3, ssm, self._concurrency)
+                self._regions[name] = Region(name, s3, ssm)
             return self._regions[name]
 
     def read_parameter(self, region: str, name: str) -> str | None:

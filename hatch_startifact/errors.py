@@ -44,6 +44,15 @@ class ConfigurationError(StartifactError):
     """The organisation configuration is missing, unreadable or invalid."""
 
 
+class ProjectError(StartifactError):
+    """The project's own files cannot be used: no ``pyproject.toml``, invalid TOML, or
+    metadata Hatch cannot read."""
+
+
+class CancelledError(StartifactError):
+    """The user said no (or could not be asked); nothing was written."""
+
+
 class AwsError(StartifactError):
     """An AWS call failed; carries the region and the resource it was about."""
 
@@ -85,6 +94,19 @@ class NoSuchProjectError(StartifactError):
 
 class NoSuchVersionError(StartifactError):
     """The project exists but no region's index lists the version."""
+
+
+class NoSuchFileError(StartifactError):
+    """The version exists but none of its files match the names asked for."""
+
+
+class UnavailableError(StartifactError):
+    """No region could give what was asked for; each region's reason was a warning."""
+
+
+class DocumentError(StartifactError):
+    """A document in a bucket (an index, a metadata document) is missing or is not one this
+    tool wrote; the region holding it is passed over."""
 
 
 class IntegrityError(StartifactError):

@@ -1,4 +1,4 @@
-"""The Python API: a `Session` resolves the organisation once and stages through it.
+"""The Python API: a `Session` resolves the organisation once and stages and reads through it.
 
 >>> from hatch_startifact.session import Session
 >>> with Session(regions="eu-west-2,us-east-1") as session:          # doctest: +SKIP
@@ -6,50 +6,49 @@
 ...     print(report.exit_code)
 
 Precedence for regions and the configuration parameter: the arguments given here, then
-``STARTIFACT_REGIONS`` / ``STARTIFACT_PARAMETER``, then the organisation configuration.
+``STARTIFACT_REGIONS`` / ``STARTIFACT_PARAMETER``, then the organisation configuration (see
+`hatch_startifact.config.settings`). The types the methods take and return are importable
+from here too.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from hatch_startifact.config.organisation import (
-    REGIONS_ENV,
-    OrganisationConfig,
-    load_organisation,
-    parameter_name,
-)
-from hatch_startifact.errors import UsageError
+from hatch_startifact.config.organisation import OrganisationConfig, load_organisation
+from hatch_startifact.config.settings import Settings, regions_from, resolve
 from hatch_startifact.store.names import require_project, require_version
-from hatch_startifact.config.regions import parse_regions
 
 if TYPE_CHECKING:
     import boto3
 
+    from hatch_startifact.admin.setup import Existing, RegionSetup
     from hatch_startifact.aws import Aws
-    from hatch_startifact.reading.downloads import Downloaded
     from hatch_startifact.plugins.host import Plugins
+    from hatch_startifact.reading.downloads import Downloaded
     from hatch_startifact.reading.reader import Reader, VersionInfo, VersionSummary
-    from hatch_startifact.staging.run import Listener, StageReport, StageRequest
+    from hatch_startifact.staging.report import Listener, StageReport
+    from hatch_startifact.staging.request import StageRequest
+    from hatch_startifact.store.metadata import StagedFile
 
+__all__ = [
+    "Downloaded",
+    "Listener",
+    "Plugins",
+    "Session",
+    "Settings",
+    "StageReport",
+    "StageRequest",
+    "StagedFile",
+    "VersionInfo",
+    "VersionSummary",
+]
 
-def regions_override(explicit: str | Sequence[str] | None) -> tuple[str, ...] | None:
-    """Regions from the caller, else ``STARTIFACT_REGIONS``, else ``None`` (use the config's)."""
-    value: str | Sequence[str] | None = explicit
-    if value is None:
-        value = os.environ.get(REGIONS_ENV) or None
-    if value is None:
-        return None
-    regions, problems = parse_regions(value if isinstance(value, str) else list(value))
-    if problems:
-        source = "--regions" if explicit is not None else REGIONS_ENV
-        raise UsageError(f"{source}: {'; '.join(problems)}")
-    return regions
+Warn = Callable[[str], None]
 
 
 class Session:
@@ -62,6 +61,8 @@ class Session:
         the parts of large files upload three at a time per region).
     :param disable_plugins: names of plugins (built-in or installed) not to load.
     :param plugins: a ready `Plugins` host to use instead of loading the installed ones.
+    :param settings: settings already ranked by a front end (instead of ``regions``,
+        ``parameter`` and ``disable_plugins``).
     """
 
     def __init__(
@@ -73,17 +74,24 @@ class Session:
         concurrency: int = 8,
         disable_plugins: Sequence[str] = (),
         plugins: Plugins | None = None,
+        settings: Settings | None = None,
     ) -> None:
         from hatch_startifact.aws import Aws
 
-        self.parameter = parameter_name(parameter)
-        self._override = regions_override(regions)
+        if settings is None:
+            settings = resolve(
+                regions=regions_from(regions, "regions") if regions is not None else None,
+                parameter=parameter,
+                parameter_source="parameter",
+                disable_plugins=disable_plugins,
+            )
+        self.settings = settings
+        self.parameter = settings.parameter
         self.aws: Aws = Aws(boto3_session, concurrency=concurrency)
         self._concurrency = concurrency
         self._organisation: OrganisationConfig | None = None
         self._lock = threading.Lock()
         self._plugins = plugins
-        self._disabled = tuple(disable_plugins)
 
     @property
     def plugins(self) -> Plugins:
@@ -91,7 +99,7 @@ class Session:
         if self._plugins is None:
             from hatch_startifact.plugins.host import Plugins
 
-            self._plugins = Plugins(self._disabled)
+            self._plugins = Plugins(self.settings.disable_plugins)
         return self._plugins
 
     @property
@@ -99,10 +107,10 @@ class Session:
         """The organisation configuration, read once from the first region that answers."""
         with self._lock:
             if self._organisation is None:
-                # The override's regions in shuffled order, the default region last.
+                # The chosen regions in shuffled order, the default region last.
                 self._organisation, _ = load_organisation(
                     self.parameter,
-                    self._override or (),
+                    self.settings.regions or (),
                     self.aws.read_parameter,
                     fallback=self.aws.default_region,
                 )
@@ -111,7 +119,65 @@ class Session:
     @property
     def regions(self) -> tuple[str, ...]:
         """The regions this session works in."""
-        return self._override or self.organisation.regions
+        return self.settings.regions or self.organisation.regions
+
+    @property
+    def default_region(self) -> str | None:
+        """The boto3 session's region (``AWS_REGION``, the profile's), if any."""
+        return self.aws.default_region
+
+    def buckets(self) -> dict[str, str]:
+        """Each region's bucket name, from the organisation's bucket name parameter.
+
+        :raises NotFoundError: a region lacks the parameter (named, with what to do).
+        """
+        from hatch_startifact.store.buckets import bucket_name
+
+        parameter = self.organisation.bucket_name_param
+        return {r: bucket_name(self.aws.region(r), parameter) for r in self.regions}
+
+    def existing_configuration(self, regions: Sequence[str]) -> Existing:
+        """The configuration document as it is, from the first of ``regions`` that has one,
+        read leniently so that ``setup`` can repair it (see `admin.setup.read_existing`)."""
+        from hatch_startifact.admin.setup import read_existing
+
+        return read_existing(self.aws, self.parameter, regions)
+
+    def write_configuration(self, config: OrganisationConfig) -> list[RegionSetup]:
+        """Write ``config`` to each of its regions in parallel; each region's outcome."""
+        from hatch_startifact.admin.setup import write_everywhere
+
+        return write_everywhere(self.aws, self.parameter, config)
+
+    def prepare(
+        self,
+        project: str,
+        version: str,
+        paths: Iterable[str | Path],
+        metadata: Mapping[str, str] | None = None,
+        *,
+        dry_run: bool = False,
+        directory: str | Path | None = None,
+        problems: Iterable[str] = (),
+    ) -> StageRequest:
+        """Check the inputs (every problem at once), run the plugins and hash the files.
+
+        :param problems: problems the caller found in its own inputs, reported with these.
+        :raises InvalidInputError: naming every invalid input; nothing was written.
+        :raises PluginError: a plugin failed or misbehaved; nothing was written.
+        """
+        from hatch_startifact.staging.request import prepare
+
+        return prepare(
+            project,
+            version,
+            paths,
+            {**self.settings.metadata, **(metadata or {})},
+            dry_run=dry_run,
+            problems=problems,
+            hooks=self.plugins,
+            directory=Path(directory) if directory else None,
+        )
 
     def stage(
         self,
@@ -133,24 +199,17 @@ class Session:
         :raises ConflictError: a file is staged with different bytes; nothing was written.
         :raises PluginError: a plugin failed or misbehaved; nothing was written.
         """
-        from hatch_startifact.staging.run import StageRequest
-
-        request = StageRequest.create(
-            project,
-            version,
-            paths,
-            metadata,
-            dry_run,
-            plugins=self.plugins,
-            directory=Path(directory) if directory else None,
+        request = self.prepare(
+            project, version, paths, metadata, dry_run=dry_run, directory=directory
         )
         return self.stage_request(request, listener=listener)
 
     def stage_request(
         self, request: StageRequest, *, listener: Listener | None = None
     ) -> StageReport:
-        """Stage an already validated `StageRequest`, then tell plugins what was staged."""
-        from hatch_startifact.staging.run import Listener, stage
+        """Stage an already prepared `StageRequest`, then tell plugins what was staged."""
+        from hatch_startifact.staging.report import Listener
+        from hatch_startifact.staging.run import stage
 
         listener = listener or Listener()
         report = stage(
@@ -160,7 +219,7 @@ class Session:
             self.plugins.staged(report, listener.warning)
         return report
 
-    def reader(self, warn: Callable[[str], None] | None = None) -> Reader:
+    def reader(self, warn: Warn | None = None) -> Reader:
         """A `Reader` over this session's regions; ``warn`` hears about regions passed over."""
         from hatch_startifact.reading.reader import Reader
 
@@ -173,17 +232,12 @@ class Session:
         """
         return self.reader().latest(require_project(project))
 
-    def versions(
-        self,
-        project: str,
-        *,
-        warn: Callable[[str], None] | None = None,
-    ) -> list[VersionSummary]:
+    def versions(self, project: str, *, warn: Warn | None = None) -> list[VersionSummary]:
         """Every staged version of ``project``, newest first, with the regions holding each."""
         return self.reader(warn).versions(require_project(project))
 
     def info(
-        self, project: str, version: str | None = None, *, warn: Callable[[str], None] | None = None
+        self, project: str, version: str | None = None, *, warn: Warn | None = None
     ) -> VersionInfo:
         """A staged version (default: the latest): its files, their SHA-256 and metadata, the
         regions holding it, and the bucket and key of each file in each region."""
@@ -199,7 +253,7 @@ class Session:
         *,
         files: Sequence[str] = (),
         force: bool = False,
-        warn: Callable[[str], None] | None = None,
+        warn: Warn | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> list[Downloaded]:
         """Download a version's files (all, or those matching the names or globs in ``files``)
@@ -208,10 +262,25 @@ class Session:
         :raises StartifactError: some file could not be downloaded with matching bytes from
             any region (each region's failure was passed to ``warn``).
         """
+        info = self.info(project, version, warn=warn)
+        return self.download_version(
+            info, dest, files=files, force=force, warn=warn, progress=progress
+        )
+
+    def download_version(
+        self,
+        info: VersionInfo,
+        dest: str | Path = ".",
+        *,
+        files: Sequence[str] = (),
+        force: bool = False,
+        warn: Warn | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Downloaded]:
+        """`download` for a version already looked up with `info`."""
         from hatch_startifact.reading.downloads import Downloader
 
-        version_info = self.info(project, version, warn=warn)
-        return Downloader(self.aws, warn).download(version_info, Path(dest), files, force, progress)
+        return Downloader(self.aws, warn).download(info, Path(dest), files, force, progress)
 
     def close(self) -> None:
         self.aws.close()
@@ -226,3 +295,22 @@ class Session:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def __getattr__(name: str) -> object:
+    """The public types of the methods above, imported when first asked for."""
+    where = {
+        "Downloaded": "hatch_startifact.reading.downloads",
+        "Listener": "hatch_startifact.staging.report",
+        "Plugins": "hatch_startifact.plugins.host",
+        "StageReport": "hatch_startifact.staging.report",
+        "StageRequest": "hatch_startifact.staging.request",
+        "StagedFile": "hatch_startifact.store.metadata",
+        "VersionInfo": "hatch_startifact.reading.reader",
+        "VersionSummary": "hatch_startifact.reading.reader",
+    }
+    if name not in where:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(where[name]), name)

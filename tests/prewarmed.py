@@ -45,14 +45,11 @@ def _warm() -> None:
     """Import what any command imports, and parse the S3 and SSM models once."""
     import hatch_startifact.cli
     import hatch_startifact.cli.admin
-    import hatch_startifact.reading.downloads
-    import hatch_startifact.admin.iam
-    import hatch_startifact.admin.setup
-    import hatch_startifact.plugins.host
+    import hatch_startifact.cli.read
+    import hatch_startifact.cli.stage
     import hatch_startifact.plugins.builtin
-    import hatch_startifact.cli.read  # noqa: F401
-    from hatch_startifact.aws import new_boto3_session
-    from hatch_startifact.config.regions import known_regions
+    import hatch_startifact.plugins.host  # noqa: F401
+    from hatch_startifact.aws import known_regions, new_boto3_session
 
     known_regions()
     session = new_boto3_session()

@@ -16,8 +16,8 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
-from hatch_startifact.staging.artifacts import MIB, Artifact
-from hatch_startifact.aws import Aws, Network, Region, translate
+from hatch_startifact import aws
+from hatch_startifact.aws import MIB, Aws, Network, Region, part_size_for, translate
 from hatch_startifact.errors import (
     AccessDeniedError,
     AwsError,
@@ -25,6 +25,7 @@ from hatch_startifact.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from hatch_startifact.staging.artifacts import Artifact
 from tests.conftest import BUCKET_PARAMETER, MakeOrganisation, aws_client
 
 if TYPE_CHECKING:
@@ -634,3 +635,25 @@ def test_an_error_answer_does_not_mark_a_region_down(mocked: None) -> None:
     with pytest.raises(NotFoundError):
         region.list_objects("no-such-bucket", "")
     assert region.get_parameter("/nothing") is None
+
+
+# ---- part_size_for ----------------------------------------------------------------------
+
+
+def test_part_size_for_uses_part_size_for_ordinary_files() -> None:
+    assert part_size_for(100 * (1024 * 1024)) == aws.PART_SIZE
+
+
+def test_part_size_for_never_goes_below_the_s3_minimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aws, "PART_SIZE", 1024)
+
+    assert part_size_for(20 * (1024 * 1024)) == 5 * 1024 * 1024
+
+
+def test_part_size_for_stays_within_ten_thousand_parts() -> None:
+    size = 100 * 1024 * (1024 * 1024)
+
+    part = part_size_for(size)
+
+    assert part > aws.PART_SIZE
+    assert -(-size // part) <= 10_000

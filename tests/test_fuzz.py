@@ -32,12 +32,22 @@ from hypothesis import strategies as st
 from packaging.version import Version
 
 from hatch_startifact import cli
-from hatch_startifact.staging.artifacts import Artifact, check_paths, collect
 from hatch_startifact.config.organisation import (
     check_parameter_name,
     parse_organisation,
 )
+from hatch_startifact.config.project import (
+    ProjectConfig,
+    load_pyproject,
+    parse_project_config,
+    project_config_of,
+)
+from hatch_startifact.config.regions import check_region
 from hatch_startifact.errors import InvalidInputError, StartifactError
+from hatch_startifact.hatch_plugin.options import PublishOptions, parse_options
+from hatch_startifact.session import Session
+from hatch_startifact.staging.artifacts import Artifact, check_paths
+from hatch_startifact.staging.request import prepare
 from hatch_startifact.store.index import FORMAT, ProjectIndex
 from hatch_startifact.store.layout import Layout
 from hatch_startifact.store.metadata import StagedFile, metadata_document, parse_metadata_document
@@ -55,15 +65,6 @@ from hatch_startifact.store.names import (
     require_version,
     split_metadata_pairs,
 )
-from hatch_startifact.hatch_plugin.options import PublishOptions, parse_options
-from hatch_startifact.config.project import (
-    ProjectConfig,
-    load_pyproject,
-    parse_project_config,
-    project_config_of,
-)
-from hatch_startifact.config.regions import check_region
-from hatch_startifact.session import Session
 from tests.conftest import MakeOrganisation, Organisation, Tally, aws_client, boto3_session
 
 pytestmark = pytest.mark.filterwarnings(
@@ -507,7 +508,7 @@ def test_an_organisation_configuration_is_valid_or_refused_in_one_line(
     assert check_parameter_name(result.bucket_name_param) is None
     assert result.regions
     assert all(check_region(r) is None for r in result.regions)
-    layout = Layout.of(result)
+    layout = result.layout
     assert_own_key(layout, "my-lib", layout.artifact_key("my-lib", "1.0.0", "a.whl"))
     assert_own_parameter(layout, "my-lib", layout.version_parameter("my-lib"))
     rewritten = result.to_json()  # what `startifact setup` writes back, unknown keys kept
@@ -771,7 +772,7 @@ def test_paths_to_stage_are_files_with_safe_names_or_refused_in_one_line_each(
         assert_one_line(problem)
     assert len({p.name for p in found}) == len(found)
     assert all(p.is_file() and check_filename(p.name)[0] == p.name for p in found)
-    result = outcome(lambda: collect(paths))
+    result = outcome(lambda: prepare("lib", "1.0", paths))
     assert isinstance(result, InvalidInputError) == bool(problems)
 
 

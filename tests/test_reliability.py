@@ -36,7 +36,7 @@ from botocore.compat import HTTPHeaders
 from hatch_startifact.aws import DOWN_FOR, MAX_ATTEMPTS, READ_TIMEOUT
 from hatch_startifact.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, StartifactError
 from hatch_startifact.session import Session
-from hatch_startifact.staging.run import StageReport
+from hatch_startifact.staging.report import StageReport
 from tests.conftest import (
     MakeOrganisation,
     Organisation,

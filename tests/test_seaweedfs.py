@@ -42,12 +42,12 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from hatch_startifact.staging.artifacts import MULTIPART_THRESHOLD, Artifact
+from hatch_startifact.aws import MULTIPART_THRESHOLD
 from hatch_startifact.errors import EXIT_ERROR, EXIT_OK, ConflictError, StartifactError
 from hatch_startifact.reading.reader import VersionSummary
-from hatch_startifact.staging.regional import Status
 from hatch_startifact.session import Session
-from hatch_startifact.staging.run import StageReport
+from hatch_startifact.staging.artifacts import Artifact
+from hatch_startifact.staging.report import StageReport, Status
 from tests.conftest import (
     REGIONS,
     Hook,
@@ -829,7 +829,11 @@ def test_download_passes_over_tampered_regions_and_leaves_nothing_when_all_are(
 
     assert [(d.filename, d.region) for d in done] == [("a.whl", "eu-west-2")]
     assert (tmp_path / "one" / "a.whl").read_bytes() == b"real"
-    assert str(raised.value) == "could not download a.whl from any region; see the warnings"
+    assert (
+        str(raised.value)
+        == "could not download a.whl from any region (see the warnings): re-run later, or ask "
+        "an administrator to check the regions named"
+    )
     assert list((tmp_path / "none").iterdir()) == []  # no partial file left behind
     assert set(warnings) == {tampered(r) for r in REGIONS}
 

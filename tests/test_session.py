@@ -12,7 +12,7 @@ import pytest
 
 from hatch_startifact.config.organisation import OrganisationConfig
 from hatch_startifact.errors import ConfigurationError, UsageError
-from hatch_startifact.session import Session, regions_override
+from hatch_startifact.session import Session
 from tests.conftest import BUCKET_PARAMETER, REGIONS, write_configuration
 
 _MODELS = botocore.loaders.create_loader()
@@ -52,75 +52,8 @@ def open_session(mocked: None) -> Iterator[Callable[..., Session]]:
         session.close()
 
 
-# ---- regions_override ---------------------------------------------------------------------
-
-
-def test_regions_override_prefers_explicit_regions_over_the_environment(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("STARTIFACT_REGIONS", "ap-south-1")
-
-    assert regions_override("eu-west-2,us-east-1") == ("eu-west-2", "us-east-1")
-    assert regions_override(["eu-west-2"]) == ("eu-west-2",)
-
-
-def test_regions_override_falls_back_to_startifact_regions(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("STARTIFACT_REGIONS", " ap-south-1 , eu-west-2,ap-south-1")
-
-    assert regions_override(None) == ("ap-south-1", "eu-west-2")
-
-
-@pytest.mark.parametrize("environment", [None, ""])
-def test_regions_override_is_none_without_explicit_regions_or_startifact_regions(
-    monkeypatch: pytest.MonkeyPatch, environment: str | None
-) -> None:
-    if environment is not None:
-        monkeypatch.setenv("STARTIFACT_REGIONS", environment)
-
-    assert regions_override(None) is None
-
-
-def test_regions_override_names_the_flag_for_bad_explicit_regions(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("STARTIFACT_REGIONS", "us-east-1")
-
-    with pytest.raises(UsageError) as raised:
-        regions_override("us-east-1,nowhere,us_east_1")
-
-    assert str(raised.value) == (
-        "--regions: 'nowhere' is not an AWS region name (e.g. us-east-1); "
-        "'us_east_1' is not an AWS region name (e.g. us-east-1)"
-    )
-
-
-def test_regions_override_names_the_variable_for_bad_startifact_regions(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("STARTIFACT_REGIONS", "eu-west-2,xx-nowhere-1")
-
-    with pytest.raises(UsageError) as raised:
-        regions_override(None)
-
-    assert str(raised.value).startswith(
-        "STARTIFACT_REGIONS: 'xx-nowhere-1' is not a region known to botocore "
-    )
-    assert str(raised.value).endswith(" (upgrade boto3 if the region is new)")
-
-
-def test_regions_override_refuses_explicitly_empty_regions() -> None:
-    with pytest.raises(UsageError) as raised:
-        regions_override(" , ")
-
-    assert str(raised.value) == (
-        "--regions: no regions given: name at least one region (e.g. us-east-1,eu-west-2)"
-    )
-
-
 def test_a_session_refuses_bad_regions_when_it_is_created() -> None:
-    with pytest.raises(UsageError, match=r"^--regions: 'nowhere' is not an AWS region name"):
+    with pytest.raises(UsageError, match=r"^regions: 'nowhere' is not an AWS region name"):
         Session(regions="nowhere", boto3_session=boto3_session("us-east-1"))
 
 

@@ -25,7 +25,6 @@ from typing import Any
 
 from hatch_startifact.config.organisation import OrganisationConfig
 from hatch_startifact.errors import InvalidInputError
-from hatch_startifact.store.layout import Layout
 
 Statement = dict[str, Any]
 ROLES = ("Owner", "Contributor", "Viewer")
@@ -33,7 +32,9 @@ ROLES = ("Owner", "Contributor", "Viewer")
 
 def organisation_template() -> str:
     """The organisation's CloudFormation template (YAML), as shipped with the package."""
-    return (resources.files("hatch_startifact.admin") / "templates" / "organisation.yaml").read_text()
+    return (
+        resources.files("hatch_startifact.admin") / "templates" / "organisation.yaml"
+    ).read_text()
 
 
 def _statement(
@@ -65,7 +66,7 @@ def project_policies(
     :param buckets: each region's bucket name.
     :param account: the account id in SSM ARNs (``*`` matches any).
     """
-    layout = Layout.of(organisation)
+    layout = organisation.layout
 
     def ssm(name: str) -> list[str]:
         return [f"arn:{partition}:ssm:{region}:{account}:parameter{name}" for region in buckets]

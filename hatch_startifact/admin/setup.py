@@ -7,9 +7,7 @@ without it the check becomes a warning, never a failure.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +18,11 @@ from hatch_startifact.config.organisation import (
     check_parameter_name,
     check_parameter_prefix,
 )
-from hatch_startifact.errors import AwsError, UsageError
 from hatch_startifact.config.regions import parse_regions, shuffled
+from hatch_startifact.errors import AwsError, NotFoundError, UsageError
+from hatch_startifact.parallel import per_region
+from hatch_startifact.store.buckets import bucket_name
+from hatch_startifact.store.documents import load
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,11 @@ def read_existing(aws: Aws, parameter: str, regions: Sequence[str]) -> Existing:
         if text is None:
             continue
         try:
-            document = json.loads(text)
-        except ValueError:
-            return Existing(None, tuple(unreadable), f"{parameter} in {region} is not JSON")
+            document = load(text)
+        except ValueError as error:
+            return Existing(
+                None, tuple(unreadable), f"{parameter} in {region} is not JSON ({error})"
+            )
         if not isinstance(document, dict):
             return Existing(
                 None, tuple(unreadable), f"{parameter} in {region} is not a JSON object"
@@ -119,18 +122,15 @@ def _check_bucket(aws: Aws, region: str, bucket_parameter: str) -> list[str]:
     """Warnings about the region's bucket name parameter and bucket; never raises."""
     client = aws.region(region)
     try:
-        bucket = client.get_parameter(bucket_parameter)
-        if bucket is None:
-            return [
-                f"{region}: bucket name parameter {bucket_parameter} does not exist; "
-                "create it before staging"
-            ]
+        bucket = bucket_name(client, bucket_parameter)
         if not client.bucket_exists(bucket):
             return [
                 f"{region}: bucket {bucket!r} (from {bucket_parameter}) does not exist; "
                 "create it before staging"
             ]
     except AwsError as error:  # AccessDenied included: setup needs only the Configure grant
+        if isinstance(error, NotFoundError) and error.resource.startswith("arn:aws:ssm"):
+            return [f"{region}: {error}"]
         return [f"could not verify the bucket in {region}: {error}"]
     return []
 
@@ -149,6 +149,11 @@ def write_everywhere(aws: Aws, parameter: str, config: OrganisationConfig) -> li
     """Write the configuration to every region of ``config`` in parallel."""
     for region in config.regions:  # create clients up front: boto3 sessions are not thread-safe
         aws.region(region)
-    with ThreadPoolExecutor(max_workers=len(config.regions), thread_name_prefix="setup") as ex:
-        futures = [ex.submit(write_region, aws, r, parameter, config) for r in config.regions]
-    return [f.result() for f in futures]
+    written = per_region(config.regions, lambda r: write_region(aws, r, parameter, config))
+    return [_outcome(region, result) for region, result in written.items()]
+
+
+def _outcome(region: str, result: RegionSetup | Exception) -> RegionSetup:
+    if isinstance(result, Exception):  # a bug: still reported for its region alone
+        return RegionSetup(region, False, f"unexpected {type(result).__name__}: {result}")
+    return result

@@ -1,18 +1,25 @@
-"""The commands behind `cli`: turn parsed arguments into core calls and print results."""
+"""The administrator's commands: ``setup``, ``plugins``, ``iam template`` and ``iam project``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
-from hatch_startifact.cli.console import Console, StageConsole, summarise
-from hatch_startifact.errors import EXIT_OK, PartialFailureError, StartifactError, UsageError
-from hatch_startifact.store.names import require_project, split_metadata_pairs
 from hatch_startifact.admin.setup import Existing, RegionSetup
+from hatch_startifact.cli.console import Console
+from hatch_startifact.cli.parser import settings_of
 from hatch_startifact.config.regions import check_region, parse_regions
-from hatch_startifact.session import Session, regions_override
-from hatch_startifact.staging.run import StageReport, StageRequest
+from hatch_startifact.config.settings import resolve
+from hatch_startifact.errors import (
+    EXIT_OK,
+    CancelledError,
+    ConfigurationError,
+    PartialFailureError,
+    UnavailableError,
+    UsageError,
+)
+from hatch_startifact.session import Session
+from hatch_startifact.store.names import require_project
 
 
 def _interactive() -> bool:
@@ -24,21 +31,20 @@ def _ask(question: str) -> str:
 
 
 def run_setup(args: argparse.Namespace, console: Console) -> int:
-    from hatch_startifact.config.organisation import parameter_name
-    from hatch_startifact.admin.setup import build_config, read_existing, write_everywhere
+    from hatch_startifact.admin.setup import build_config
 
-    parameter = parameter_name(args.parameter)
-    with Session(parameter=parameter) as session:
+    # --regions is checked with the other values below, every problem at once.
+    settings = resolve(parameter=args.parameter)
+    parameter = settings.parameter
+    with Session(settings=settings) as session:
         # Read any existing configuration from the regions named (those that are valid), or
         # STARTIFACT_REGIONS, then the default region.
         named = [r for r in parse_regions(args.regions or "")[0] if check_region(r) is None]
-        default = session.aws.default_region
+        default = session.default_region
         candidates = list(
-            dict.fromkeys(
-                [*(named or regions_override(None) or ()), *([default] if default else [])]
-            )
+            dict.fromkeys([*(named or settings.regions or ()), *([default] if default else [])])
         )
-        found = read_existing(session.aws, parameter, candidates)
+        found = session.existing_configuration(candidates)
         _check_existing(args, parameter, found, console)
         existing = found.document
         regions = args.regions
@@ -61,7 +67,7 @@ def run_setup(args: argparse.Namespace, console: Console) -> int:
         console.line(f"  S3 key prefix:         {config.bucket_key_prefix!r}")
         console.line(f"  SSM name prefix:       {config.parameter_name_prefix!r}")
         _confirm(args, f"Write it to {len(config.regions)} region(s)? [y/N] ")
-        results = write_everywhere(session.aws, parameter, config)
+        results = session.write_configuration(config)
     return _report_setup(console, parameter, results)
 
 
@@ -75,7 +81,7 @@ def _check_existing(
     if found.document is None and found.unreadable:
         reasons = "; ".join(found.unreadable)
         if any(flag is None for flag in flags):
-            raise StartifactError(
+            raise ConfigurationError(
                 f"could not read the existing configuration {parameter} ({reasons}); "
                 "rather than lose its values, setup stops: fix the cause, or give --regions, "
                 "--bucket-parameter, --key-prefix and --parameter-prefix"
@@ -92,7 +98,9 @@ def _confirm(args: argparse.Namespace, question: str) -> None:
     if not _interactive():
         raise UsageError("not writing without confirmation: pass --yes to run non-interactively")
     if _ask(question).lower() not in {"y", "yes"}:
-        raise StartifactError("setup cancelled: nothing was written")
+        raise CancelledError(
+            "setup cancelled: nothing was written (re-run and answer y, or pass --yes)"
+        )
 
 
 def _report_setup(console: Console, parameter: str, results: list[RegionSetup]) -> int:
@@ -113,64 +121,8 @@ def _report_setup(console: Console, parameter: str, results: list[RegionSetup]) 
         f"({reasons}); fix the cause and re-run `startifact setup`"
     )
     if len(failed) == len(results):
-        raise StartifactError(message)
+        raise UnavailableError(message)
     raise PartialFailureError(message, [r.region for r in failed])
-
-
-def run_stage(args: argparse.Namespace, console: Console) -> int:
-    metadata, problems = split_metadata_pairs(args.metadata)
-    listener = StageConsole(console)
-    with Session(
-        regions=args.regions, parameter=args.parameter, disable_plugins=args.disable_plugin
-    ) as session:
-        request = StageRequest.create(
-            args.project,
-            args.version,
-            args.paths,
-            metadata,
-            args.dry_run,
-            problems,
-            plugins=session.plugins,
-        )
-        try:
-            report = session.stage_request(request, listener=listener)
-        finally:
-            listener.close()
-    if console.json_mode:
-        console.emit_json(stage_json(report))
-    summary, error = summarise(report)
-    if summary:
-        console.line(summary)
-    if error:
-        console.error(error)
-    return report.exit_code
-
-
-def stage_json(report: StageReport) -> dict[str, Any]:
-    return {
-        "project": report.project,
-        "version": report.version,
-        "dry_run": report.dry_run,
-        "exit_code": report.exit_code,
-        "regions": [
-            {
-                "region": r.region,
-                "ok": r.error is None,
-                "error": r.error,
-                "latest": r.latest,
-                "files": [
-                    {
-                        "filename": f.filename,
-                        "status": f.status.value,
-                        "size": f.size,
-                        **({"detail": f.detail} if f.detail else {}),
-                    }
-                    for f in r.files
-                ],
-            }
-            for r in report.regions
-        ],
-    }
 
 
 def run_plugins(args: argparse.Namespace, console: Console) -> int:
@@ -201,19 +153,9 @@ def run_iam_template(args: argparse.Namespace, console: Console) -> int:
 def run_iam_project(args: argparse.Namespace, console: Console) -> int:
     from hatch_startifact.admin.iam import project_policies, project_template
 
-    with Session(regions=args.regions, parameter=args.parameter) as session:
+    with Session(settings=settings_of(args)) as session:
         project = require_project(args.project)
-        buckets = {}
-        for region in session.regions:
-            bucket = session.aws.region(region).get_parameter(
-                session.organisation.bucket_name_param
-            )
-            if bucket is None:
-                raise StartifactError(
-                    f"bucket name parameter {session.organisation.bucket_name_param} does not "
-                    f"exist in {region}: deploy the organisation template there first"
-                )
-            buckets[region] = bucket
+        buckets = session.buckets()
         if args.format == "json":
             console.emit_json(
                 project_policies(

@@ -1,4 +1,4 @@
-"""The reading commands behind `cli`: ``info``, ``versions`` and ``download``."""
+"""The reading commands: ``info``, ``versions`` and ``download``."""
 
 from __future__ import annotations
 
@@ -6,18 +6,20 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from hatch_startifact.staging.artifacts import MULTIPART_THRESHOLD
-from hatch_startifact.cli.console import Console, format_size
-from hatch_startifact.reading.downloads import Downloaded, Downloader, select
+from hatch_startifact.aws import MULTIPART_THRESHOLD
+from hatch_startifact.cli.console import Console
+from hatch_startifact.cli.parser import settings_of
+from hatch_startifact.display import format_size
 from hatch_startifact.errors import StartifactError
-from hatch_startifact.store.metadata import StagedFile
-from hatch_startifact.store.names import check_project
+from hatch_startifact.reading.downloads import Downloaded, select
 from hatch_startifact.reading.reader import VersionInfo, VersionSummary
 from hatch_startifact.session import Session
+from hatch_startifact.store.metadata import StagedFile
+from hatch_startifact.store.names import check_project
 
 
 def run_info(args: argparse.Namespace, console: Console) -> int:
-    with Session(regions=args.regions, parameter=args.parameter) as session:
+    with Session(settings=settings_of(args)) as session:
         info = session.info(args.project, args.version, warn=console.warn)
     if console.json_mode:
         console.emit_json(info_json(info))
@@ -36,7 +38,7 @@ def run_info(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_versions(args: argparse.Namespace, console: Console) -> int:
-    with Session(regions=args.regions, parameter=args.parameter) as session:
+    with Session(settings=settings_of(args)) as session:
         summaries = session.versions(args.project, warn=console.warn)
         latest = _latest_or_none(session, args.project, console)
     if console.json_mode:
@@ -63,14 +65,19 @@ def _latest_or_none(session: Session, project: str, console: Console) -> str | N
 
 def run_download(args: argparse.Namespace, console: Console) -> int:
     dest = Path(args.dest)
-    with Session(regions=args.regions, parameter=args.parameter) as session:
+    with Session(settings=settings_of(args)) as session:
         info = session.info(args.project, args.version, warn=console.warn)
         chosen = select(info.files, args.file)
         large = any(f.size >= MULTIPART_THRESHOLD for f in chosen)
         bar = console.progress_bar(sum(f.size for f in chosen)) if large else None
         try:
-            done = Downloader(session.aws, console.warn).download(
-                info, dest, args.file, args.force, bar.advance if bar else None
+            done = session.download_version(
+                info,
+                dest,
+                files=args.file,
+                force=args.force,
+                warn=console.warn,
+                progress=bar.advance if bar else None,
             )
         finally:
             if bar:

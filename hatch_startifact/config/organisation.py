@@ -8,20 +8,16 @@ or ``STARTIFACT_PARAMETER``), identical in every region. This module never talks
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hatch_startifact.store.documents import MAX_DEPTH, deeper_than
-from hatch_startifact.errors import AwsError, ConfigurationError, UsageError
 from hatch_startifact.config.regions import parse_regions, shuffled
-
-DEFAULT_PARAMETER = "/startifact"
-PARAMETER_ENV = "STARTIFACT_PARAMETER"
-REGIONS_ENV = "STARTIFACT_REGIONS"
+from hatch_startifact.errors import AwsError, ConfigurationError
+from hatch_startifact.store.documents import MAX_DEPTH, TOO_DEEP, load
+from hatch_startifact.store.layout import Layout
 
 KNOWN_KEYS = ("bucket_name_param", "bucket_key_prefix", "parameter_name_prefix", "regions")
 
@@ -42,6 +38,11 @@ class OrganisationConfig:
     bucket_key_prefix: str = ""
     parameter_name_prefix: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    @property
+    def layout(self) -> Layout:
+        """Where this organisation keeps things: its key and parameter name prefixes."""
+        return Layout(self.bucket_key_prefix, self.parameter_name_prefix)
 
     def to_json(self) -> str:
         """The JSON document, with ``regions`` comma-separated as Startifact 1.x writes it."""
@@ -97,20 +98,16 @@ def parse_organisation(text: str, *, where: str) -> OrganisationConfig:
     :param where: names the parameter and region, for messages.
     """
     try:
-        document = json.loads(text)
-        too_deep = deeper_than(document, MAX_DEPTH)
-    except RecursionError:
-        too_deep = True
+        document = load(text)
     except ValueError as error:
-        raise ConfigurationError(
-            f"organisation configuration {where} is not valid JSON ({error}): "
-            "rewrite it with `startifact setup`"
-        ) from None
-    if too_deep:
-        raise ConfigurationError(
-            f"organisation configuration {where} nests arrays or objects more than {MAX_DEPTH} "
-            "deep: rewrite it with `startifact setup`"
+        what = (
+            f"nests arrays or objects more than {MAX_DEPTH} deep"
+            if str(error) == TOO_DEEP
+            else f"is not valid JSON ({error})"
         )
+        raise ConfigurationError(
+            f"organisation configuration {where} {what}: rewrite it with `startifact setup`"
+        ) from None
     if not isinstance(document, dict):
         raise ConfigurationError(
             f"organisation configuration {where} must be a JSON object, not "
@@ -148,14 +145,6 @@ def parse_organisation(text: str, *, where: str) -> OrganisationConfig:
     )
 
 
-def parameter_name(explicit: str | None = None) -> str:
-    """The configuration parameter: ``--parameter``, else ``STARTIFACT_PARAMETER``, else default."""
-    name = explicit or os.environ.get(PARAMETER_ENV) or DEFAULT_PARAMETER
-    if problem := check_parameter_name(name):
-        raise UsageError(f"configuration parameter: {problem}")
-    return name
-
-
 ReadParameter = Callable[[str, str], "str | None"]
 
 
@@ -182,7 +171,7 @@ def load_organisation(
     if not order:
         raise ConfigurationError(
             "no region to read the organisation configuration from: set AWS_REGION or "
-            f"{REGIONS_ENV} (or name regions with --regions, -o regions or [tool.startifact])"
+            "STARTIFACT_REGIONS (or name regions with --regions, -o regions or [tool.startifact])"
         )
     failures: list[str] = []
     for region in order:
@@ -198,5 +187,6 @@ def load_organisation(
     raise ConfigurationError(
         f"organisation configuration {parameter} could not be read from any region "
         f"({'; '.join(failures)}): run `startifact setup`, or check the parameter name "
-        f"(--parameter, -o parameter, {PARAMETER_ENV} or [tool.startifact]) and your credentials"
+        "(--parameter, -o parameter, STARTIFACT_PARAMETER or [tool.startifact]) and your "
+        "credentials"
     )

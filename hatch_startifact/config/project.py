@@ -1,7 +1,7 @@
 """``[tool.startifact]`` in pyproject.toml, and how it combines with the environment and options.
 
-Precedence, lowest first (DESIGN.md section 4): ``[tool.startifact]`` < environment variables
-(``STARTIFACT_REGIONS``, ``STARTIFACT_PARAMETER``) < ``-o`` options / command-line flags.
+How the table ranks against the environment and the caller's options is
+`hatch_startifact.config.settings`'s job.
 
 Every problem is collected before raising, each naming the full TOML path, the bad value and,
 for an unknown key, the nearest valid key.
@@ -10,7 +10,6 @@ for an unknown key, the nearest valid key.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import sys
 from collections.abc import Mapping
@@ -18,14 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hatch_startifact.config.organisation import (
-    PARAMETER_ENV,
-    REGIONS_ENV,
-    check_parameter_name,
-)
-from hatch_startifact.errors import InvalidInputError, StartifactError
-from hatch_startifact.store.names import check_metadata_item, check_project
+from hatch_startifact.config.organisation import check_parameter_name
 from hatch_startifact.config.regions import parse_regions
+from hatch_startifact.errors import InvalidInputError, ProjectError
+from hatch_startifact.store.names import check_metadata_item, check_project
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -124,11 +119,15 @@ def load_pyproject(root: Path) -> dict[str, Any]:
             document: dict[str, Any] = tomllib.load(stream)
             return document
     except FileNotFoundError:
-        raise StartifactError(f"no pyproject.toml in {root}") from None
+        raise ProjectError(
+            f"no pyproject.toml in {root}: run the command in the project's directory"
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise StartifactError(f"{path} is not valid TOML: {error}") from None
+        raise ProjectError(f"{path} is not valid TOML: {error}; fix it and re-run") from None
     except RecursionError:
-        raise StartifactError(f"{path} is not valid TOML: it is nested too deeply") from None
+        raise ProjectError(
+            f"{path} is not valid TOML: it is nested too deeply; fix it and re-run"
+        ) from None
 
 
 def project_config_of(pyproject: Mapping[str, Any]) -> ProjectConfig:
@@ -141,37 +140,3 @@ def project_config_of(pyproject: Mapping[str, Any]) -> ProjectConfig:
             [f"{TABLE} must be a table, not {type(table).__name__} ({table!r})"]
         )
     return parse_project_config(table)
-
-
-@dataclass(frozen=True)
-class Effective:
-    """Where to stage: regions and parameter after precedence, plus the merged metadata."""
-
-    regions: tuple[str, ...] | None
-    parameter: str | None
-    metadata: Mapping[str, str]
-
-
-def combine(
-    config: ProjectConfig,
-    *,
-    regions: tuple[str, ...] | None = None,
-    parameter: str | None = None,
-    metadata: Mapping[str, str] | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> Effective:
-    """Apply precedence: options over the environment over ``[tool.startifact]``.
-
-    ``regions`` and ``parameter`` are what the options gave (``None`` when not given).
-    Metadata merges key by key, options winning.
-    """
-    env = os.environ if environ is None else environ
-    chosen_regions = regions
-    if chosen_regions is None and env.get(REGIONS_ENV):
-        chosen_regions, problems = parse_regions(env[REGIONS_ENV])
-        if problems:
-            raise InvalidInputError([f"{REGIONS_ENV}: {p}" for p in problems])
-    if chosen_regions is None:
-        chosen_regions = config.regions
-    chosen_parameter = parameter or env.get(PARAMETER_ENV) or config.parameter
-    return Effective(chosen_regions, chosen_parameter, {**config.metadata, **(metadata or {})})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import random
 import re
 from collections.abc import Sequence
@@ -10,28 +9,15 @@ from collections.abc import Sequence
 _REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}")
 
 
-@functools.cache
-def known_regions() -> frozenset[str]:
-    """Every region botocore knows for SSM and S3, across all partitions."""
-    import botocore.session  # imported here: only commands that take regions pay for it
-
-    session = botocore.session.get_session()
-    regions: set[str] = set()
-    for partition in session.get_available_partitions():
-        for service in ("ssm", "s3"):
-            regions.update(session.get_available_regions(service, partition_name=partition))
-    return frozenset(regions)
-
-
 def check_region(name: str) -> str | None:
     """Return the problem with a region name, or ``None`` when it is a known region."""
     if not _REGION.fullmatch(name):
         return f"{name!r} is not an AWS region name (e.g. us-east-1)"
-    if name not in known_regions():
-        import botocore
+    from hatch_startifact.aws import botocore_version, known_regions  # only when checking
 
+    if name not in known_regions():
         return (
-            f"{name!r} is not a region known to botocore {botocore.__version__} "
+            f"{name!r} is not a region known to botocore {botocore_version()} "
             "(upgrade boto3 if the region is new)"
         )
     return None

@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from hatch_startifact.config.organisation import check_parameter_name
-from hatch_startifact.errors import InvalidInputError
-from hatch_startifact.store.names import check_metadata_item, shown
 from hatch_startifact.config.project import suggest
 from hatch_startifact.config.regions import parse_regions
+from hatch_startifact.errors import InvalidInputError
+from hatch_startifact.store.names import check_metadata_item, shown
 
 KEYS = ("dry-run", "regions", "parameter", "metadata.KEY", "disable-plugins")
 #: Options Hatch itself adds for every publisher.

@@ -1,35 +1,27 @@
-"""Staging a Hatch project's artifacts: the plain core behind the publisher and the build hook.
+"""Staging a Hatch project: what the publisher and the build hook share.
 
-The adapters pass plain values (root, name, version, build directory, option strings) and a
-`Display` made of their app's ``display_*`` methods; nothing here sees a Hatch object.
+The adapters pass plain values (root, name, version, build directory, option strings) and
+their app; `run_in_hatch` draws through the app's ``display_*`` methods (a
+`hatch_startifact.display.Screen`) and ends any failure in ``app.abort`` with the exit code
+the command line would use. Below this module nothing sees a Hatch object.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from hatch_startifact.cli.console import ProgressBar, file_line, summarise
+from hatch_startifact.config.project import ProjectConfig, suggest
+from hatch_startifact.config.settings import resolve
+from hatch_startifact.display import ProgressBar, Screen, StageDisplay, summarise
+from hatch_startifact.errors import InvalidInputError, StartifactError
 from hatch_startifact.hatch_plugin.distributions import current_artifacts, expand_named
 from hatch_startifact.hatch_plugin.options import PublishOptions
-from hatch_startifact.config.project import ProjectConfig, combine
-from hatch_startifact.staging.regional import FileResult, Status
 from hatch_startifact.session import Session
-from hatch_startifact.staging.run import Listener, StageReport, StageRequest
-
-Show = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Display:
-    """How to show a line of each kind (for Hatch: ``app.display_success`` and friends)."""
-
-    info: Show
-    success: Show
-    warning: Show
-    error: Show
+from hatch_startifact.staging.report import StageReport
 
 
 @dataclass(frozen=True)
@@ -42,37 +34,21 @@ class HatchProject:
     build_dir: Path
 
 
-class DisplayListener(Listener):
-    """Reports each file and region through a `Display`, with a bar on a terminal."""
+@dataclass(frozen=True)
+class HatchScreen:
+    """Hatch's ``app`` as a `Screen`: its ``display_*`` methods, and a bar on a terminal."""
 
-    def __init__(self, display: Display) -> None:
-        self._display = display
-        self._bar: ProgressBar | None = None
+    info: Callable[[str], None]
+    success: Callable[[str], None]
+    warning: Callable[[str], None]
+    problem: Callable[[str], None]
 
-    def begin(self, request: StageRequest, regions: Sequence[str]) -> None:
-        large = sum(a.size for a in request.artifacts if a.multipart) * len(regions)
-        if large and not request.dry_run and sys.stderr.isatty():
-            self._bar = ProgressBar(sys.stderr, large)
+    @classmethod
+    def of(cls, app: Any) -> HatchScreen:
+        return cls(app.display_info, app.display_success, app.display_warning, app.display_error)
 
-    def file_done(self, result: FileResult) -> None:
-        if self._bar:
-            self._bar.clear()
-        show = {Status.STAGED: self._display.success, Status.CONFLICT: self._display.error}.get(
-            result.status, self._display.info
-        )
-        show(file_line(result))
-
-    def warning(self, text: str) -> None:
-        self._display.warning(text)
-
-    def region_failed(self, region: str, reason: str) -> None:
-        if self._bar:
-            self._bar.clear()
-        self._display.error(f"{'failed':<14}  {region:<14}  {reason}")
-
-    def progress(self, region: str, filename: str, transferred: int) -> None:
-        if self._bar:
-            self._bar.advance(transferred)
+    def progress_bar(self, total: int) -> ProgressBar | None:
+        return ProgressBar(sys.stderr, total) if total > 0 and sys.stderr.isatty() else None
 
 
 def stage_project(
@@ -80,36 +56,63 @@ def stage_project(
     artifacts: Sequence[str],
     options: PublishOptions,
     config: ProjectConfig,
-    display: Display,
+    screen: Screen,
 ) -> StageReport:
     """Stage the named artifacts, or the current version's wheels and sdists in the build dir.
 
     :raises StartifactError: for bad input or configuration; nothing was written.
     :returns: the report; its ``exit_code`` says whether every region succeeded.
     """
-    effective = combine(
-        config, regions=options.regions, parameter=options.parameter, metadata=options.metadata
+    settings = resolve(
+        config,
+        regions=options.regions,
+        parameter=options.parameter,
+        metadata=options.metadata,
+        disable_plugins=options.disable_plugins,
+        parameter_source="-o parameter",
     )
     if artifacts:
         paths = expand_named(artifacts, project.root, project.name, project.version)
     else:
         paths = current_artifacts(project.build_dir, project.name, project.version)
-    listener = DisplayListener(display)
-    disabled = (*config.disable_plugins, *options.disable_plugins)
-    with Session(
-        regions=effective.regions, parameter=effective.parameter, disable_plugins=disabled
-    ) as session:
-        request = StageRequest.create(
+    display = StageDisplay(screen)
+    with Session(settings=settings) as session:
+        request = session.prepare(
             config.project or project.name,
             project.version,
             paths,
-            effective.metadata,
-            options.dry_run,
-            plugins=session.plugins,
+            dry_run=options.dry_run,
             directory=project.root,
         )
-        report = session.stage_request(request, listener=listener)
+        try:
+            report = session.stage_request(request, listener=display)
+        finally:
+            display.close()
     summary, _ = summarise(report)
     if summary:
-        display.info(summary)
+        screen.info(summary)
     return report
+
+
+def check_table(table: Mapping[str, Any], path: str, allowed: tuple[str, ...]) -> None:
+    """Refuse keys of a Hatch table that are not ``allowed``, pointing to [tool.startifact]."""
+    problems = [
+        f"{path}.{key} is not an option{suggest(key, allowed)}; configure staging in "
+        "[tool.startifact]"
+        for key in table
+        if key not in allowed
+    ]
+    if problems:
+        raise InvalidInputError(problems)
+
+
+def run_in_hatch(app: Any, work: Callable[[Screen], StageReport]) -> None:
+    """Run ``work`` drawing on ``app``; any failure ends in ``app.abort``."""
+    try:
+        report = work(HatchScreen.of(app))
+    except StartifactError as error:
+        app.abort(str(error), code=error.exit_code)
+        return
+    if report.exit_code:
+        _, message = summarise(report)
+        app.abort(message or "staging failed", code=report.exit_code)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from hatch_startifact.staging.run import StageReport
+    from hatch_startifact.staging.report import StageReport
 
 #: Names the hook markers, the plugin manager and the entry-point group.
 PROJECT = "startifact"

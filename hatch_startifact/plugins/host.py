@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from hatch_startifact.plugins import hookspecs
 from hatch_startifact.errors import InvalidInputError, PluginError
+from hatch_startifact.plugins import hookspecs
 from hatch_startifact.plugins.hookspecs import PROJECT
 from hatch_startifact.store.names import RESERVED_PREFIX, check_metadata_item, check_version
 
 if TYPE_CHECKING:
-    from hatch_startifact.staging.run import StageReport
+    from hatch_startifact.staging.report import StageReport
 
 #: Names of the built-in plugins, which may set ``startifact.*`` metadata keys.
 BUILTIN = ("startifact.git", "startifact.ci")

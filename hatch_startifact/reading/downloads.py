@@ -17,11 +17,17 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from hatch_startifact.aws import Aws
-from hatch_startifact.errors import DestinationError, IntegrityError, StartifactError
+from hatch_startifact.config.regions import shuffled
+from hatch_startifact.errors import (
+    DestinationError,
+    IntegrityError,
+    NoSuchFileError,
+    StartifactError,
+    UnavailableError,
+)
+from hatch_startifact.reading.reader import VersionInfo, Warn
 from hatch_startifact.store.metadata import StagedFile
 from hatch_startifact.store.names import shown
-from hatch_startifact.reading.reader import VersionInfo, Warn
-from hatch_startifact.config.regions import shuffled
 
 
 @dataclass(frozen=True)
@@ -88,9 +94,9 @@ class Downloader:
         chosen = select(info.files, patterns)
         if not chosen:
             names = ", ".join(f.filename for f in info.files)
-            raise StartifactError(
+            raise NoSuchFileError(
                 f"no file of {info.project} {info.version} matches "
-                f"{' '.join(patterns)!r} (files: {names})"
+                f"{' '.join(patterns)!r} (files: {names}): name one of these, or a glob"
             )
         _make_destination(dest)
         present = self._check_destination(chosen, dest, force)
@@ -107,8 +113,9 @@ class Downloader:
             else:
                 done.append(result)
         if failed:
-            raise StartifactError(
-                f"could not download {', '.join(failed)} from any region; see the warnings"
+            raise UnavailableError(
+                f"could not download {', '.join(failed)} from any region (see the warnings): "
+                "re-run later, or ask an administrator to check the regions named"
             )
         return done
 
@@ -119,7 +126,7 @@ class Downloader:
             if not target.exists():
                 continue
             if not target.is_file():
-                raise StartifactError(
+                raise DestinationError(
                     f"{target} exists and is not a file; remove it or choose another --dest"
                 )
             if file_sha256(target) == staged.sha256:
@@ -127,7 +134,7 @@ class Downloader:
             elif not force:
                 clashing.append(str(target))
         if clashing:
-            raise StartifactError(
+            raise DestinationError(
                 f"{', '.join(clashing)} already exist(s) with other content; "
                 "pass --force to replace, or choose another --dest"
             )

@@ -11,28 +11,28 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from packaging.version import Version
 
 from hatch_startifact.aws import Aws
 from hatch_startifact.config.organisation import OrganisationConfig
+from hatch_startifact.config.regions import shuffled
 from hatch_startifact.errors import (
     AccessDeniedError,
     AwsError,
+    DocumentError,
     IntegrityError,
     NoSuchProjectError,
     NoSuchVersionError,
     StartifactError,
+    UnavailableError,
 )
+from hatch_startifact.parallel import per_region
+from hatch_startifact.store.buckets import bucket_name
 from hatch_startifact.store.index import ProjectIndex
-from hatch_startifact.store.layout import Layout
 from hatch_startifact.store.metadata import StagedFile, parse_metadata_document
 from hatch_startifact.store.names import is_normalised_version
-from hatch_startifact.parallel import per_region
-from hatch_startifact.config.regions import shuffled
 
-T = TypeVar("T")
 INDEX_LIMIT = 16 * 1024 * 1024
 METADATA_LIMIT = 1024 * 1024
 Warn = Callable[[str], None]
@@ -87,7 +87,7 @@ class Reader:
         self._org = organisation
         self._regions = tuple(regions)
         self._aws = aws
-        self._layout = Layout.of(organisation)
+        self._layout = organisation.layout
         self._warn = warn or (lambda message: None)
         for region in self._regions:  # clients up front: boto3 sessions are not thread-safe
             aws.region(region)
@@ -120,15 +120,14 @@ class Reader:
                 f"no such project {project!r}: no region has a version record {name}"
                 + (f" ({'; '.join(failures)})" if failures else "")
             )
-        raise StartifactError(f"could not read {name} from any region ({'; '.join(failures)})")
+        raise UnavailableError(
+            f"could not read {name} from any region ({'; '.join(failures)}): check your "
+            "credentials and network, or name regions that answer with --regions"
+        )
 
     def _index(self, region: str, project: str) -> tuple[str, ProjectIndex]:
         client = self._aws.region(region)
-        bucket = client.get_parameter(self._org.bucket_name_param)
-        if bucket is None:
-            raise StartifactError(
-                f"bucket name parameter {self._org.bucket_name_param} does not exist in {region}"
-            )
+        bucket = bucket_name(client, self._org.bucket_name_param)
         try:
             data = client.get_document(bucket, self._layout.index_key(project), INDEX_LIMIT)
         except AccessDeniedError as error:
@@ -140,8 +139,9 @@ class Reader:
         try:
             return bucket, ProjectIndex.parse(data, project)
         except ValueError as error:
-            raise StartifactError(
-                f"the index of {project} in {region} is unreadable ({error})"
+            raise DocumentError(
+                f"the index of {project} in {region} is unreadable ({error}); staging any "
+                "version of the project there rewrites it"
             ) from None
 
     def indexes(self, project: str) -> dict[str, tuple[str, ProjectIndex]]:
@@ -154,7 +154,10 @@ class Reader:
             else:
                 good[region] = result
         if not good:
-            raise StartifactError(f"no region could be read for {project!r}; see the warnings")
+            raise UnavailableError(
+                f"no region could be read for {project!r} (see the warnings): check your "
+                "credentials and network, or name regions that answer with --regions"
+            )
         return good
 
     def versions(self, project: str) -> list[VersionSummary]:
@@ -208,9 +211,9 @@ class Reader:
             files.append(staged_file)
             holders[name] = regions
         if not files:
-            raise StartifactError(
+            raise DocumentError(
                 f"no file of {project} {version} has a readable metadata "
-                "document in any region; see the warnings"
+                "document in any region (see the warnings): ask an administrator to check them"
             )
         names = [f.filename for f in files]
         keys = {n: self._layout.artifact_key(project, version, n) for n in names}
@@ -224,11 +227,14 @@ class Reader:
         def read(region: str) -> StagedFile:
             data = self._aws.region(region).get_document(holding[region], key, METADATA_LIMIT)
             if data is None:
-                raise StartifactError(f"s3://{holding[region]}/{key} does not exist")
+                raise DocumentError(
+                    f"s3://{holding[region]}/{key} does not exist (staging the same files "
+                    "again writes it)"
+                )
             try:
                 return parse_metadata_document(data, project, version, name)
             except ValueError as error:
-                raise StartifactError(
+                raise DocumentError(
                     f"s3://{holding[region]}/{key} is not a valid metadata document: {error}"
                 ) from None
 
@@ -238,7 +244,7 @@ class Reader:
             if isinstance(result, Exception):
                 self._warn(f"{region}: {_reason(result)}")
         if not good:
-            raise StartifactError(f"no region has a readable metadata document for {name}")
+            raise DocumentError(f"no region has a readable metadata document for {name}")
         votes = Counter((f.sha256, f.size) for f in good.values())
         (winner, count), *rest = votes.most_common()
         if rest and rest[0][1] == count:

@@ -15,21 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from hatch_startifact.errors import InvalidInputError
+from hatch_startifact.aws import MULTIPART_THRESHOLD, part_size_for
 from hatch_startifact.store.names import check_filename, shown
-
-MIB = 1024 * 1024
-#: Files at least this large are uploaded in parts, streamed from disk.
-MULTIPART_THRESHOLD = 8 * MIB
-#: Part size before S3's 10,000-part limit adjusts it for very large files.
-PART_SIZE = 8 * MIB
-
-
-def part_size_for(size: int) -> int:
-    """The part size s3transfer will use for a file of ``size`` bytes."""
-    from s3transfer.utils import ChunksizeAdjuster
-
-    return int(ChunksizeAdjuster().adjust_chunksize(PART_SIZE, size))
 
 
 @dataclass(frozen=True)
@@ -124,11 +111,3 @@ def _problem_with(path: Path, given: str) -> str | None:
         return f"cannot look at {given}: {error.strerror or error}"
     problem = check_filename(path.name)[1]
     return f"{given}: {problem}" if problem else None
-
-
-def collect(paths: Iterable[str | Path]) -> list[Artifact]:
-    """Check and hash every path, reporting every problem at once."""
-    found, problems = check_paths(paths)
-    if problems:
-        raise InvalidInputError(problems)
-    return [Artifact.from_path(path) for path in found]

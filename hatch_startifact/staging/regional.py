@@ -12,33 +12,17 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
-from enum import Enum
 
+from hatch_startifact.aws import Listing, Region
+from hatch_startifact.errors import AwsError
 from hatch_startifact.staging.artifacts import Artifact, same_object
-from hatch_startifact.aws import Region
-from hatch_startifact.errors import AwsError, StartifactError
-from hatch_startifact.store.index import Listing, ProjectIndex
+from hatch_startifact.staging.report import FileResult, Status
+from hatch_startifact.store.buckets import bucket_name
+from hatch_startifact.store.index import ProjectIndex
 from hatch_startifact.store.layout import Layout
 
 INDEX_ATTEMPTS = 12
 RECORD_ATTEMPTS = 5
-
-
-class Status(str, Enum):
-    STAGED = "staged"
-    ALREADY = "already staged"
-    WOULD_STAGE = "would stage"
-    CONFLICT = "conflict"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class FileResult:
-    region: str
-    filename: str
-    status: Status
-    size: int = 0
-    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,12 +47,7 @@ class Target:
 
 def survey(region: Region, bucket_param: str, layout: Layout, project: str) -> Survey:
     """Read the region's bucket name and list the project's keys (``s3:ListBucket`` only)."""
-    bucket = region.get_parameter(bucket_param)
-    if bucket is None:
-        raise StartifactError(
-            f"bucket name parameter {bucket_param} does not exist in {region.name}: "
-            "create it (see the AWS setup docs) or remove the region from the configuration"
-        )
+    bucket = bucket_name(region, bucket_param)
     return Survey(region.name, bucket, region.list_objects(bucket, layout.project_prefix(project)))
 
 
@@ -124,15 +103,11 @@ def stage_file(
     return FileResult(region.name, name, status, artifact.size)
 
 
-def update_index(region: Region, bucket: str, layout: Layout, project: str) -> ProjectIndex:
-    """Rewrite the project index from a fresh listing until our write is the one that sticks."""
-    return _update_index(region, bucket, layout, project)[0]
-
-
-def _update_index(
+def update_index(
     region: Region, bucket: str, layout: Layout, project: str
 ) -> tuple[ProjectIndex, Listing]:
-    """`update_index`, also giving the listing the index was written from."""
+    """Rewrite the project index from a fresh listing until our write is the one that sticks;
+    returns the index and the listing it was written from."""
     key = layout.index_key(project)
     for attempt in range(INDEX_ATTEMPTS):
         listing = region.list_objects(bucket, layout.project_prefix(project))
@@ -207,7 +182,7 @@ def stage_region(
         results.append(result)
         if on_file:
             on_file(result)
-    index, listing = _update_index(region, found.bucket, target.layout, target.project)
+    index, listing = update_index(region, found.bucket, target.layout, target.project)
     return [_as_listed(result, target, listing) for result in results], index
 
 

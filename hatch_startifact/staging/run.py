@@ -15,31 +15,15 @@ A region that fails in either phase is reported with its reason; the others comp
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import replace
 
-from hatch_startifact.staging.artifacts import Artifact, check_paths
 from hatch_startifact.aws import Aws
 from hatch_startifact.config.organisation import OrganisationConfig
-from hatch_startifact.errors import (
-    EXIT_ERROR,
-    EXIT_OK,
-    EXIT_PARTIAL,
-    ConflictError,
-    InvalidInputError,
-    StartifactError,
-)
-from hatch_startifact.store.index import ProjectIndex
-from hatch_startifact.store.layout import Layout
-from hatch_startifact.store.metadata import metadata_document, utc_now
-from hatch_startifact.store.names import check_metadata, check_project, check_version, shown
+from hatch_startifact.errors import ConflictError, InvalidInputError, StartifactError
 from hatch_startifact.parallel import per_region
 from hatch_startifact.staging.regional import (
-    FileResult,
-    Status,
     Survey,
     Target,
     conflicts,
@@ -48,113 +32,20 @@ from hatch_startifact.staging.regional import (
     stage_region,
     survey,
 )
+from hatch_startifact.staging.report import (
+    FileResult,
+    Listener,
+    RegionOutcome,
+    StageReport,
+    Status,
+)
+from hatch_startifact.staging.request import StageRequest
+from hatch_startifact.store.index import ProjectIndex
+from hatch_startifact.store.layout import Layout
+from hatch_startifact.store.metadata import metadata_document, utc_now
 
-if TYPE_CHECKING:
-    from hatch_startifact.plugins.host import Plugins
-
-T = TypeVar("T")
 #: The most files in flight at once across all regions.
 MAX_WORKERS = 48
-
-
-@dataclass(frozen=True)
-class StageRequest:
-    """What to stage: validated, normalised names and hashed files."""
-
-    project: str
-    version: str
-    artifacts: tuple[Artifact, ...]
-    metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
-    dry_run: bool = False
-    #: metadata plugins added, per file name (never overlapping ``metadata``)
-    file_metadata: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)
-
-    def metadata_of(self, filename: str) -> dict[str, str]:
-        """Everything that goes under ``metadata`` in one file's metadata document."""
-        return {**self.metadata, **self.file_metadata.get(filename, {})}
-
-    @classmethod
-    def create(
-        cls,
-        project: str,
-        version: str,
-        paths: Iterable[str | Path],
-        metadata: Mapping[str, str] | None = None,
-        dry_run: bool = False,
-        problems: Iterable[str] = (),
-        plugins: Plugins | None = None,
-        directory: Path | None = None,
-    ) -> StageRequest:
-        """Validate everything, reporting every problem at once, then hash the files.
-
-        With ``plugins``, their hooks may change the version, refuse the stage and add
-        metadata per file (see `hatch_startifact.plugins.hookspecs`).
-
-        :param problems: problems the caller already found (e.g. in its own options), to
-            report together with these.
-        :param directory: the project directory plugins are told about (default: cwd).
-        """
-        metadata = dict(metadata or {})
-        project_name, project_problem = check_project(project)
-        version_name, version_problem = check_version(version)
-        problems = [*problems, *(p for p in (project_problem, version_problem) if p)]
-        problems.extend(check_metadata(metadata))
-        found, path_problems = check_paths(paths)
-        problems.extend(path_problems)
-        if problems:
-            raise InvalidInputError(problems)
-        assert project_name is not None
-        assert version_name is not None
-        if plugins is None:
-            hashed = _hash(found)  # only once all is valid
-            return cls(project_name, version_name, hashed, metadata, dry_run)
-        return cls._with_plugins(
-            plugins, project_name, version_name, found, metadata, dry_run, directory or Path.cwd()
-        )
-
-    @classmethod
-    def _with_plugins(
-        cls,
-        plugins: Plugins,
-        project: str,
-        version: str,
-        found: list[Path],
-        metadata: dict[str, str],
-        dry_run: bool,
-        directory: Path,
-    ) -> StageRequest:
-        version = plugins.version(project, version, found, directory)
-        refused = plugins.check(project, version, found, metadata, directory)
-        if refused:
-            raise InvalidInputError(refused)
-        hashed = _hash(found)
-        added = {
-            a.filename: plugins.metadata(
-                metadata,
-                project=project,
-                version=version,
-                filename=a.filename,
-                path=a.path,
-                size=a.size,
-                sha256=a.sha256,
-                directory=directory,
-            )
-            for a in hashed
-        }
-        return cls(project, version, hashed, metadata, dry_run, added)
-
-
-def _hash(paths: Sequence[Path]) -> tuple[Artifact, ...]:
-    """Hash every file, reporting every one that cannot be read."""
-    hashed, problems = [], []
-    for path in paths:
-        try:
-            hashed.append(Artifact.from_path(path))
-        except OSError as error:
-            problems.append(f"cannot read {shown(str(path))}: {error.strerror or error}")
-    if problems:
-        raise InvalidInputError(problems)
-    return tuple(hashed)
 
 
 #: S3's longest key (bytes of UTF-8) and SSM's longest parameter name (characters).
@@ -182,54 +73,6 @@ def check_lengths(request: StageRequest, layout: Layout) -> list[str]:
     return problems
 
 
-@dataclass(frozen=True)
-class RegionOutcome:
-    region: str
-    files: tuple[FileResult, ...] = ()
-    latest: str | None = None
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class StageReport:
-    project: str
-    version: str
-    dry_run: bool
-    regions: tuple[RegionOutcome, ...]
-
-    @property
-    def failed_regions(self) -> list[str]:
-        return [r.region for r in self.regions if r.error]
-
-    @property
-    def exit_code(self) -> int:
-        failed = self.failed_regions
-        if not failed:
-            return EXIT_OK
-        if any(f.status is Status.CONFLICT for r in self.regions for f in r.files):
-            return EXIT_ERROR
-        return EXIT_PARTIAL if len(failed) < len(self.regions) else EXIT_ERROR
-
-
-class Listener:
-    """Told about progress as staging goes; the default hears nothing."""
-
-    def begin(self, request: StageRequest, regions: Sequence[str]) -> None:
-        """Staging of ``request`` to ``regions`` starts (files are checked and hashed)."""
-
-    def file_done(self, result: FileResult) -> None:
-        """One file in one region is done (staged, already staged, conflict)."""
-
-    def region_failed(self, region: str, reason: str) -> None:
-        """A region failed; the others go on."""
-
-    def warning(self, text: str) -> None:
-        """Something went wrong that does not change the outcome (a notification plugin)."""
-
-    def progress(self, region: str, filename: str, transferred: int) -> None:
-        """``transferred`` more bytes of a large file were uploaded to ``region``."""
-
-
 def _reason(error: Exception) -> str:
     if isinstance(error, StartifactError):
         return str(error)
@@ -245,7 +88,7 @@ def stage(
     concurrency: int = 8,
 ) -> StageReport:
     """Stage ``request`` to ``regions``; see the module docstring for the order of things."""
-    layout = Layout.of(organisation)
+    layout = organisation.layout
     too_long = check_lengths(request, layout)
     if too_long:  # before anything is read or written
         raise InvalidInputError(too_long)

@@ -16,27 +16,17 @@ Document (``{key_prefix}{P}/index.json``)::
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from packaging.version import Version
 
+from hatch_startifact.aws import Listing
 from hatch_startifact.store.documents import load
 from hatch_startifact.store.layout import Layout
 from hatch_startifact.store.names import check_filename, parse_stored_version
 
 FORMAT = "startifact-index/1"
-
-
-@dataclass(frozen=True)
-class ObjectInfo:
-    """What a listing tells about one object."""
-
-    size: int
-    etag: str
-
-
-Listing = Mapping[str, ObjectInfo]
 
 
 @dataclass(frozen=True)
@@ -103,7 +93,7 @@ class ProjectIndex:
 def choose_latest(versions: Iterable[str]) -> str | None:
     """The version the record should hold: the highest final release, else the highest of all.
 
-    A pre-release or dev release never displaces a final release (DESIGN.md section 2).
+    A pre-release or dev release never displaces a final release (docs/layout.md).
     """
     parsed = [Version(v) for v in versions]
     finals = [v for v in parsed if not v.is_prerelease]

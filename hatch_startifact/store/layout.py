@@ -1,4 +1,4 @@
-"""Where things live: S3 keys and SSM parameter names (DESIGN.md section 2).
+"""Where things live: S3 keys and SSM parameter names (docs/layout.md).
 
 For project ``P``, version ``V`` and file ``F``, under the organisation's prefixes::
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hatch_startifact.config.organisation import OrganisationConfig
 from hatch_startifact.store.names import METADATA_SUFFIX, check_filename, is_normalised_version
 
 INDEX_NAME = "index.json"
@@ -26,10 +25,6 @@ class Layout:
 
     key_prefix: str = ""
     parameter_prefix: str = ""
-
-    @classmethod
-    def of(cls, config: OrganisationConfig) -> Layout:
-        return cls(config.bucket_key_prefix, config.parameter_name_prefix)
 
     def project_prefix(self, project: str) -> str:
         return f"{self.key_prefix}{project}/"

@@ -20,9 +20,9 @@ from cfnlint.decode.cfn_yaml import (  # type: ignore[import-untyped]  # no type
     loads as load_cfn_yaml,
 )
 
+from hatch_startifact.admin.iam import organisation_template, project_policies, project_template
 from hatch_startifact.config.organisation import OrganisationConfig
 from hatch_startifact.errors import InvalidInputError
-from hatch_startifact.admin.iam import organisation_template, project_policies, project_template
 from hatch_startifact.session import Session
 from tests.conftest import BUCKET_PARAMETER, REGIONS, MakeOrganisation, RunCli
 
@@ -657,5 +657,6 @@ def test_iam_project_fails_naming_a_region_without_its_bucket_name_parameter(
     assert result.stdout == ""
     assert result.stderr == (
         "error: bucket name parameter /buckets/staging does not exist in eu-west-2: deploy the "
-        "organisation template there first\n"
+        "organisation template there (startifact iam template), or leave eu-west-2 out of the "
+        "organisation's regions (startifact setup --regions)\n"
     )

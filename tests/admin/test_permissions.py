@@ -19,9 +19,10 @@ from cfnlint.decode.cfn_yaml import (  # type: ignore[import-untyped]  # no type
     loads as load_cfn_yaml,
 )
 
-from hatch_startifact.config.organisation import OrganisationConfig
 from hatch_startifact.admin.iam import organisation_template, project_policies
+from hatch_startifact.config.organisation import OrganisationConfig
 from hatch_startifact.session import Session
+from tests.admin.test_iam import allows, grants, resolved
 from tests.conftest import (
     BUCKET_PARAMETER,
     MakeOrganisation,
@@ -34,7 +35,6 @@ from tests.conftest import (
     disable_iam,
     enforce_iam,
 )
-from tests.admin.test_iam import allows, grants, resolved
 
 MakeFile = Callable[..., Path]
 

@@ -13,9 +13,6 @@ import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 
-from hatch_startifact.aws import Aws
-from hatch_startifact.config.organisation import OrganisationConfig
-from hatch_startifact.errors import UsageError
 from hatch_startifact.admin.setup import (
     Existing,
     RegionSetup,
@@ -23,6 +20,9 @@ from hatch_startifact.admin.setup import (
     read_existing,
     write_everywhere,
 )
+from hatch_startifact.aws import Aws
+from hatch_startifact.config.organisation import OrganisationConfig
+from hatch_startifact.errors import UsageError
 from tests.conftest import REGIONS, MakeOrganisation, aws_client, write_configuration
 
 _MODELS = botocore.loaders.create_loader()
@@ -207,7 +207,11 @@ def test_read_existing_finds_nothing_when_no_region_has_a_configuration(aws: Aws
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("{not json", "is not JSON"),
+        (
+            "{not json",
+            "is not JSON (Expecting property name enclosed in double quotes: line 1 column 2 "
+            "(char 1))",
+        ),
         ('["a", "list"]', "is not a JSON object"),
         ('"a string"', "is not a JSON object"),
     ],
@@ -288,8 +292,10 @@ def test_write_everywhere_warns_about_a_missing_bucket_name_parameter_or_bucket(
             "eu-west-2",
             True,
             warnings=(
-                "eu-west-2: bucket name parameter /buckets/staging does not exist; "
-                "create it before staging",
+                "eu-west-2: bucket name parameter /buckets/staging does not exist in "
+                "eu-west-2: deploy the organisation template there (startifact iam template), "
+                "or leave eu-west-2 out of the organisation's regions (startifact setup "
+                "--regions)",
             ),
         ),
         RegionSetup(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from hatch_startifact.admin.setup import RegionSetup
 from hatch_startifact.cli.admin import _report_setup
 from hatch_startifact.cli.console import Console
 from hatch_startifact.errors import PartialFailureError, StartifactError
-from hatch_startifact.admin.setup import RegionSetup
 from tests.conftest import MakeOrganisation
 
 

@@ -420,7 +420,7 @@ BAD_INPUTS = [
     pytest.param(
         ["stage", "a", "1.0", "{wheel}", "--parameter", "bad name"],
         2,
-        "error: configuration parameter: 'bad name' is not a valid SSM parameter name "
+        "error: --parameter: 'bad name' is not a valid SSM parameter name "
         "(letters, digits, _ . - /)",
         id="bad-parameter-name",
     ),

@@ -330,7 +330,7 @@ def test_download_file_selects_by_name_or_glob_and_a_glob_matching_nothing_is_an
     assert (nothing.returncode, nothing.stdout) == (1, "")
     assert nothing.stderr == (
         "error: no file of lib 1.0 matches '*.exe' (files: lib-1.0-cp312-cp312-linux_x86_64.whl, "
-        "lib-1.0-py3-none-any.whl, lib-1.0.tar.gz)\n"
+        "lib-1.0-py3-none-any.whl, lib-1.0.tar.gz): name one of these, or a glob\n"
     )
     assert not (tmp_path / "nothing").exists()
 
@@ -406,7 +406,9 @@ def test_a_file_tampered_with_in_every_region_is_an_error_and_leaves_nothing(
 
     assert result.returncode == 1
     assert (
-        the_error(result) == f"error: could not download {WHEEL} from any region; see the warnings"
+        the_error(result)
+        == f"error: could not download {WHEEL} from any region (see the warnings): re-run "
+        "later, or ask an administrator to check the regions named"
     )
     warnings, _ = warnings_and_errors(result)
     assert sorted(warnings) == sorted(
@@ -452,7 +454,8 @@ def test_a_region_without_its_bucket_name_parameter_is_skipped_with_a_warning(
 
     warning = (
         "warning: ap-south-1 skipped: bucket name parameter /buckets/staging does not exist "
-        "in ap-south-1\n"
+        "in ap-south-1: deploy the organisation template there (startifact iam template), or "
+        "leave ap-south-1 out of the organisation's regions (startifact setup --regions)\n"
     )
     assert (info.returncode, info.stderr) == (0, warning)
     assert info.stdout.splitlines()[:2] == [

@@ -11,13 +11,11 @@ import botocore
 import pytest
 
 from hatch_startifact.config.organisation import (
-    DEFAULT_PARAMETER,
     OrganisationConfig,
     check_key_prefix,
     check_parameter_name,
     check_parameter_prefix,
     load_organisation,
-    parameter_name,
     parse_organisation,
 )
 from hatch_startifact.errors import (
@@ -25,7 +23,6 @@ from hatch_startifact.errors import (
     AwsError,
     ConfigurationError,
     EndpointError,
-    UsageError,
 )
 
 WHERE = "/startifact in us-east-1"
@@ -389,52 +386,6 @@ def test_check_parameter_prefix_refuses_bad_characters() -> None:
 @pytest.mark.parametrize(("prefix", "kind"), [(None, "NoneType"), (False, "bool")])
 def test_check_parameter_prefix_refuses_non_strings(prefix: object, kind: str) -> None:
     assert check_parameter_prefix(prefix) == f"must be a string, not {kind}"
-
-
-# ---- parameter_name ---------------------------------------------------------------------
-
-
-def test_parameter_name_defaults_to_startifact() -> None:
-    assert parameter_name() == DEFAULT_PARAMETER == "/startifact"
-
-
-def test_parameter_name_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STARTIFACT_PARAMETER", "/from/env")
-
-    assert parameter_name() == "/from/env"
-
-
-def test_parameter_name_explicit_beats_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STARTIFACT_PARAMETER", "/from/env")
-
-    assert parameter_name("/explicit") == "/explicit"
-
-
-def test_parameter_name_empty_environment_falls_back_to_the_default(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("STARTIFACT_PARAMETER", "")
-
-    assert parameter_name() == "/startifact"
-
-
-def test_parameter_name_refuses_an_invalid_explicit_name() -> None:
-    with pytest.raises(UsageError) as raised:
-        parameter_name("no/slash")
-
-    assert str(raised.value) == (
-        "configuration parameter: 'no/slash' is not a valid SSM parameter name: "
-        "a path must start with '/'"
-    )
-
-
-def test_parameter_name_refuses_an_invalid_name_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("STARTIFACT_PARAMETER", "/aws/startifact")
-
-    with pytest.raises(UsageError, match=r"^configuration parameter: '/aws/startifact' "):
-        parameter_name()
 
 
 # ---- load_organisation ------------------------------------------------------------------

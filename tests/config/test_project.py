@@ -9,15 +9,13 @@ from typing import Any
 import botocore
 import pytest
 
-from hatch_startifact.errors import InvalidInputError, StartifactError
 from hatch_startifact.config.project import (
-    Effective,
     ProjectConfig,
-    combine,
     load_pyproject,
     parse_project_config,
     project_config_of,
 )
+from hatch_startifact.errors import InvalidInputError, StartifactError
 
 RESERVED = (
     "metadata key 'sha256' is reserved for hatch-startifact: choose another name (reserved: "
@@ -263,7 +261,9 @@ def test_load_pyproject_without_the_file_says_where_it_looked(tmp_path: Path) ->
     with pytest.raises(StartifactError) as raised:
         load_pyproject(tmp_path)
 
-    assert str(raised.value) == f"no pyproject.toml in {tmp_path}"
+    assert str(raised.value) == (
+        f"no pyproject.toml in {tmp_path}: run the command in the project's directory"
+    )
 
 
 def test_load_pyproject_with_invalid_toml_names_the_file_in_one_line(tmp_path: Path) -> None:
@@ -347,65 +347,6 @@ def test_project_config_of_reports_problems_with_their_toml_paths(tmp_path: Path
         "tool.startifact.region is not an option (did you mean 'regions'?)",
         f"tool.startifact.metadata.sha256: {RESERVED}",
     )
-
-
-# ---- combine: precedence ------------------------------------------------------------------
-
-CONFIG = ProjectConfig(
-    project=None,
-    regions=("us-east-1",),
-    parameter="/from/pyproject",
-    metadata={"team": "data", "commit": "from-pyproject"},
-)
-ENVIRON = {"STARTIFACT_REGIONS": "eu-west-2,ap-south-1", "STARTIFACT_PARAMETER": "/from/env"}
-
-
-def test_combine_uses_tool_startifact_when_nothing_else_is_set() -> None:
-    assert combine(CONFIG, environ={}) == Effective(
-        ("us-east-1",), "/from/pyproject", {"team": "data", "commit": "from-pyproject"}
-    )
-
-
-def test_combine_with_nothing_set_anywhere_leaves_the_choice_to_the_organisation() -> None:
-    assert combine(ProjectConfig(), environ={}) == Effective(None, None, {})
-
-
-def test_the_environment_parameter_wins_over_tool_startifact() -> None:
-    assert combine(CONFIG, environ=ENVIRON).parameter == "/from/env"
-
-
-def test_the_environment_regions_win_over_tool_startifact() -> None:
-    assert combine(CONFIG, environ=ENVIRON).regions == ("eu-west-2", "ap-south-1")
-
-
-def test_an_empty_environment_variable_counts_as_unset() -> None:
-    effective = combine(CONFIG, environ={"STARTIFACT_REGIONS": "", "STARTIFACT_PARAMETER": ""})
-
-    assert (effective.regions, effective.parameter) == (("us-east-1",), "/from/pyproject")
-
-
-def test_options_win_over_the_environment_and_tool_startifact() -> None:
-    effective = combine(CONFIG, regions=("ap-south-1",), parameter="/from/options", environ=ENVIRON)
-
-    assert (effective.regions, effective.parameter) == (("ap-south-1",), "/from/options")
-
-
-def test_options_win_over_tool_startifact_without_an_environment() -> None:
-    effective = combine(CONFIG, regions=("ap-south-1",), parameter="/from/options", environ={})
-
-    assert (effective.regions, effective.parameter) == (("ap-south-1",), "/from/options")
-
-
-def test_metadata_merges_key_by_key_with_options_winning() -> None:
-    effective = combine(CONFIG, metadata={"commit": "abc123", "pipeline": "42"}, environ=ENVIRON)
-
-    assert dict(effective.metadata) == {"team": "data", "commit": "abc123", "pipeline": "42"}
-
-
-def test_combine_does_not_change_the_config_metadata() -> None:
-    combine(CONFIG, metadata={"commit": "abc123"}, environ={})
-
-    assert dict(CONFIG.metadata) == {"team": "data", "commit": "from-pyproject"}
 
 
 # ---- disable-plugins ------------------------------------------------------------------------
@@ -499,7 +440,7 @@ def test_load_pyproject_that_is_not_utf_8_is_invalid_toml(tmp_path: Path) -> Non
 
     assert str(raised.value) == (
         f"{path} is not valid TOML: 'utf-8' codec can't decode byte 0xff in position 0: "
-        "invalid start byte"
+        "invalid start byte; fix it and re-run"
     )
 
 

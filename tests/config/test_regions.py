@@ -7,7 +7,8 @@ import random
 import botocore
 import pytest
 
-from hatch_startifact.config.regions import check_region, known_regions, parse_regions, shuffled
+from hatch_startifact.aws import known_regions
+from hatch_startifact.config.regions import check_region, parse_regions, shuffled
 
 UNKNOWN = (
     f"'xx-nowhere-9' is not a region known to botocore {botocore.__version__} "

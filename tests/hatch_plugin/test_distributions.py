@@ -1,4 +1,4 @@
-"""hatch_startifact.hatch_plugin.distributions: which built files are the project's current version."""
+"""hatch_startifact.hatch_plugin.distributions: which built files are the current version."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from hatch_startifact.hatch_plugin.distributions import current_artifacts, distribution_of, expand_named
 from hatch_startifact.errors import InvalidInputError
+from hatch_startifact.hatch_plugin.distributions import (
+    current_artifacts,
+    distribution_of,
+    expand_named,
+)
 
 MakeFile = Callable[..., Path]
 

@@ -1,4 +1,4 @@
-"""hatch_startifact.hatch_plugin.project: staging a Hatch project, reported through a Display."""
+"""hatch_startifact.hatch_plugin.project: staging a Hatch project, shown on Hatch's screen."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from hatch_startifact.staging.artifacts import MULTIPART_THRESHOLD, Artifact
+from hatch_startifact.aws import MULTIPART_THRESHOLD
+from hatch_startifact.config.project import ProjectConfig
+from hatch_startifact.display import StageDisplay
 from hatch_startifact.errors import EXIT_OK, EXIT_PARTIAL, InvalidInputError
 from hatch_startifact.hatch_plugin.options import PublishOptions
-from hatch_startifact.config.project import ProjectConfig
-from hatch_startifact.hatch_plugin.project import Display, DisplayListener, HatchProject, stage_project
-from hatch_startifact.staging.regional import FileResult, Status
-from hatch_startifact.staging.run import StageReport, StageRequest
+from hatch_startifact.hatch_plugin.project import HatchProject, HatchScreen, stage_project
+from hatch_startifact.staging.artifacts import Artifact
+from hatch_startifact.staging.report import FileResult, StageReport, Status
+from hatch_startifact.staging.request import StageRequest
 from tests.conftest import REGIONS, MakeOrganisation
 
 MakeFile = Callable[..., Path]
@@ -27,7 +29,7 @@ OLD_FILES = ("demo_lib-1.1.0-py3-none-any.whl", "demo_lib-1.1.0.tar.gz")
 
 
 class Lines:
-    """A :class:`Display` whose every line is collected in a list of its kind."""
+    """A `HatchScreen` whose every line is collected in a list of its kind."""
 
     def __init__(self) -> None:
         self.info: list[str] = []
@@ -36,8 +38,8 @@ class Lines:
         self.error: list[str] = []
 
     @property
-    def display(self) -> Display:
-        return Display(
+    def display(self) -> HatchScreen:
+        return HatchScreen(
             self.info.append, self.success.append, self.warning.append, self.error.append
         )
 
@@ -254,7 +256,7 @@ def test_regions_from_the_environment_win_over_tool_startifact(
     assert org.keys("eu-west-2") == {}
 
 
-# ---- what the Display is told -------------------------------------------------------------
+# ---- what Hatch's screen is told -------------------------------------------------------------
 
 
 def test_staged_files_are_success_lines_followed_by_an_info_summary(
@@ -308,8 +310,9 @@ def test_a_failed_region_is_an_error_line_and_the_others_are_staged(
         line(
             "failed",
             "ap-south-1",
-            "bucket name parameter /buckets/staging does not exist in ap-south-1: create it "
-            "(see the AWS setup docs) or remove the region from the configuration",
+            "bucket name parameter /buckets/staging does not exist in ap-south-1: deploy the "
+            "organisation template there (startifact iam template), or leave ap-south-1 out "
+            "of the organisation's regions (startifact setup --regions)",
         )
     ]
     assert sorted(lines.success) == sorted(
@@ -337,7 +340,7 @@ def test_a_region_without_its_bucket_is_an_error_line_with_the_reason(
     assert len(lines.success) == 4
 
 
-# ---- DisplayListener's progress bar -------------------------------------------------------
+# ---- the progress bar on Hatch's screen -------------------------------------------------------
 
 
 def large_request(tmp_path: Path, *, dry_run: bool = False) -> StageRequest:
@@ -351,7 +354,7 @@ def large_request(tmp_path: Path, *, dry_run: bool = False) -> StageRequest:
     return StageRequest("demo-lib", "1.2.0", (artifact,), {}, dry_run)
 
 
-def exercise(listener: DisplayListener, request: StageRequest) -> None:
+def exercise(listener: StageDisplay, request: StageRequest) -> None:
     listener.begin(request, REGIONS)
     listener.progress("us-east-1", "demo_lib-1.2.0.tar.gz", MULTIPART_THRESHOLD)
     listener.file_done(
@@ -366,7 +369,7 @@ def test_display_listener_draws_no_bar_when_stderr_is_not_a_terminal(
     monkeypatch.setattr(sys, "stderr", stderr)
     lines = Lines()
 
-    exercise(DisplayListener(lines.display), large_request(tmp_path))
+    exercise(StageDisplay(lines.display), large_request(tmp_path))
 
     assert stderr.getvalue() == ""
     assert lines.success == [line("staged", "us-east-1", "demo_lib-1.2.0.tar.gz", " (8.4 MB)")]
@@ -379,7 +382,7 @@ def test_display_listener_draws_a_bar_for_large_files_on_a_terminal(
     monkeypatch.setattr(sys, "stderr", stderr)
     lines = Lines()
 
-    exercise(DisplayListener(lines.display), large_request(tmp_path))
+    exercise(StageDisplay(lines.display), large_request(tmp_path))
 
     assert "[##########....................]  33%" in stderr.getvalue()
     assert lines.success == [line("staged", "us-east-1", "demo_lib-1.2.0.tar.gz", " (8.4 MB)")]
@@ -391,7 +394,7 @@ def test_display_listener_draws_no_bar_for_a_dry_run_on_a_terminal(
     stderr = Terminal()
     monkeypatch.setattr(sys, "stderr", stderr)
 
-    exercise(DisplayListener(Lines().display), large_request(tmp_path, dry_run=True))
+    exercise(StageDisplay(Lines().display), large_request(tmp_path, dry_run=True))
 
     assert stderr.getvalue() == ""
 
@@ -399,7 +402,7 @@ def test_display_listener_draws_no_bar_for_a_dry_run_on_a_terminal(
 def test_display_listener_reports_a_conflict_as_an_error_line() -> None:
     lines = Lines()
 
-    DisplayListener(lines.display).file_done(
+    StageDisplay(lines.display).file_done(
         FileResult(
             "eu-west-2", WHEEL, Status.CONFLICT, 10, "staged concurrently with different bytes"
         )

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from hatch_startifact.plugins.host import Plugins
 from hatch_startifact.plugins.builtin import CiProvenance, GitProvenance, ci_metadata
+from hatch_startifact.plugins.host import Plugins
 
 # ---- ci_metadata ----------------------------------------------------------------------------
 

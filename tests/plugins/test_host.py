@@ -16,7 +16,8 @@ from hatch_startifact import hookimpl
 from hatch_startifact.errors import InvalidInputError, PluginError
 from hatch_startifact.plugins.host import BUILTIN, PluginInfo, Plugins
 from hatch_startifact.session import Session
-from hatch_startifact.staging.run import Listener, StageReport, StageRequest
+from hatch_startifact.staging.report import Listener, StageReport
+from hatch_startifact.staging.request import prepare
 from tests.conftest import MakeOrganisation, Organisation
 
 HERE = Path("/project")
@@ -768,9 +769,7 @@ def test_plugins_are_told_the_working_directory_by_default(
 ) -> None:
     plugin = Versioner(None)
 
-    StageRequest.create(
-        "lib", "1.0", [make_file("lib-1.0.tar.gz")], plugins=make_host(("v", plugin))
-    )
+    prepare("lib", "1.0", [make_file("lib-1.0.tar.gz")], hooks=make_host(("v", plugin)))
 
     assert plugin.calls[0]["directory"] == Path.cwd()
 
@@ -779,11 +778,11 @@ def test_plugins_are_told_the_project_directory_given(
     make_file: Callable[..., Path], tmp_path: Path
 ) -> None:
     plugin = Tagger(None)
-    request = StageRequest.create(
+    request = prepare(
         "lib",
         "1.0",
         [make_file("lib-1.0.tar.gz")],
-        plugins=make_host(("t", plugin)),
+        hooks=make_host(("t", plugin)),
         directory=tmp_path,
     )
 

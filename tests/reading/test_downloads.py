@@ -18,9 +18,9 @@ import botocore.loaders
 import botocore.session
 import pytest
 
-from hatch_startifact.staging.artifacts import MULTIPART_THRESHOLD
-from hatch_startifact.reading.downloads import Downloaded, Downloader, file_sha256
+from hatch_startifact.aws import MULTIPART_THRESHOLD
 from hatch_startifact.errors import DestinationError, StartifactError
+from hatch_startifact.reading.downloads import Downloaded, Downloader, file_sha256
 from hatch_startifact.reading.reader import VersionInfo
 from hatch_startifact.session import Session
 from tests.conftest import MODELS as _MODELS
@@ -213,7 +213,11 @@ def test_download_when_every_region_is_tampered_leaves_nothing_behind(
     with pytest.raises(StartifactError) as raised:
         open_session().download("my-lib", "1.0.0", dest, warn=warnings.append)
 
-    assert str(raised.value) == "could not download a.whl from any region; see the warnings"
+    assert (
+        str(raised.value)
+        == "could not download a.whl from any region (see the warnings): re-run later, or ask "
+        "an administrator to check the regions named"
+    )
     assert sorted(warnings) == sorted(tampered(org, r, "a.whl", real, forged) for r in REGIONS)
     assert listing(dest) == []
 
@@ -255,7 +259,9 @@ def test_download_patterns_are_case_sensitive(
     with pytest.raises(StartifactError) as raised:
         open_session().download("my-lib", "1.0.0", tmp_path / "dest", files=["A.WHL"])
 
-    assert str(raised.value) == "no file of my-lib 1.0.0 matches 'A.WHL' (files: a.whl)"
+    assert str(raised.value) == (
+        "no file of my-lib 1.0.0 matches 'A.WHL' (files: a.whl): name one of these, or a glob"
+    )
 
 
 def test_download_with_no_file_matching_is_an_error_listing_the_files(
@@ -270,7 +276,8 @@ def test_download_with_no_file_matching_is_an_error_listing_the_files(
             session.download("my-lib", "1.0.0", dest, files=patterns)
 
         assert str(raised.value) == (
-            f"no file of my-lib 1.0.0 matches {shown} (files: a.tar.gz, a.whl)"
+            f"no file of my-lib 1.0.0 matches {shown} (files: a.tar.gz, a.whl): name one of "
+            "these, or a glob"
         )
         assert not dest.exists()
 

@@ -24,9 +24,9 @@ from hatch_startifact.errors import (
     NoSuchVersionError,
     StartifactError,
 )
-from hatch_startifact.store.metadata import StagedFile
 from hatch_startifact.reading.reader import VersionSummary
 from hatch_startifact.session import Session
+from hatch_startifact.store.metadata import StagedFile
 from tests.conftest import (
     BUCKET_PARAMETER,
     REGIONS,
@@ -288,8 +288,9 @@ def test_latest_when_every_region_fails_is_an_error_naming_every_failure(
     message = str(raised.value)
     prefix = "could not read /my-lib/latest from any region ("
     assert message.startswith(prefix)
-    assert message.endswith(")")
-    failures = message[len(prefix) : -1].split("; ")
+    suffix = "): check your credentials and network, or name regions that answer with --regions"
+    assert message.endswith(suffix)
+    failures = message[len(prefix) : -len(suffix)].split("; ")
     assert sorted(failures) == sorted(unreachable_message(r) for r in REGIONS)
 
 
@@ -366,7 +367,11 @@ def test_versions_when_no_region_can_be_read_is_an_error(
     with pytest.raises(StartifactError) as raised:
         session.versions("my-lib", warn=warnings.append)
 
-    assert str(raised.value) == "no region could be read for 'my-lib'; see the warnings"
+    assert (
+        str(raised.value)
+        == "no region could be read for 'my-lib' (see the warnings): check your credentials "
+        "and network, or name regions that answer with --regions"
+    )
     assert sorted(warnings) == sorted(f"{r} skipped: {unreachable_message(r)}" for r in REGIONS)
 
 
@@ -442,7 +447,8 @@ def test_info_when_a_region_lacks_one_files_metadata(
     assert dict(info.buckets) == org.buckets
     assert dict(info.keys) == {"a.whl": "my-lib/1.0.0/a.whl", "b.whl": "my-lib/1.0.0/b.whl"}
     assert warnings == [
-        "eu-west-2: s3://staging-eu-west-2/my-lib/1.0.0/a.whl.metadata.json does not exist"
+        "eu-west-2: s3://staging-eu-west-2/my-lib/1.0.0/a.whl.metadata.json does not exist "
+        "(staging the same files again writes it)"
     ]
 
 
@@ -656,7 +662,8 @@ def test_an_index_of_another_project_is_passed_over_with_a_warning(
     assert info.missing == ("eu-west-2",)
     assert warnings == [
         "eu-west-2 skipped: the index of my-lib in eu-west-2 is unreadable "
-        "(not an index of project 'my-lib')"
+        "(not an index of project 'my-lib'); staging any version of the project there "
+        "rewrites it"
     ]
 
 

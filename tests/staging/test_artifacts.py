@@ -10,14 +10,20 @@ from pathlib import Path
 
 import pytest
 
+from hatch_startifact import aws
 from hatch_startifact.staging import artifacts
-from hatch_startifact.staging.artifacts import Artifact, collect, part_size_for, same_object
-from hatch_startifact.errors import InvalidInputError
+from hatch_startifact.staging.artifacts import Artifact, check_paths, same_object
+from hatch_startifact.staging.request import hash_files
 
 MakeFile = Callable[..., Path]
 MIB = 1024 * 1024
 #: s3transfer never uses parts smaller than this, whatever PART_SIZE says.
 MIN_PART = 5 * MIB
+
+
+def problems_of(paths: list[Path] | list[str]) -> tuple[str, ...]:
+    """What `check_paths` finds wrong with ``paths``."""
+    return tuple(check_paths(paths)[1])
 
 
 def md5(data: bytes) -> str:
@@ -35,7 +41,7 @@ def multipart_etag(data: bytes, part: int) -> str:
 def small_threshold(monkeypatch: pytest.MonkeyPatch) -> int:
     """Uploads of 1 kB and more go in parts, of s3transfer's smallest part size."""
     monkeypatch.setattr(artifacts, "MULTIPART_THRESHOLD", 1024)
-    monkeypatch.setattr(artifacts, "PART_SIZE", MIN_PART)
+    monkeypatch.setattr(aws, "PART_SIZE", MIN_PART)
     return MIN_PART
 
 
@@ -123,28 +129,6 @@ def test_sha256_base64_is_the_digest_in_base64(make_file: MakeFile) -> None:
     assert artifact.sha256_base64 == base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
-# ---- part_size_for ----------------------------------------------------------------------
-
-
-def test_part_size_for_uses_part_size_for_ordinary_files() -> None:
-    assert part_size_for(100 * MIB) == artifacts.PART_SIZE
-
-
-def test_part_size_for_never_goes_below_the_s3_minimum(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(artifacts, "PART_SIZE", 1024)
-
-    assert part_size_for(20 * MIB) == MIN_PART
-
-
-def test_part_size_for_stays_within_ten_thousand_parts() -> None:
-    size = 100 * 1024 * MIB
-
-    part = part_size_for(size)
-
-    assert part > artifacts.PART_SIZE
-    assert -(-size // part) <= 10_000
-
-
 # ---- same_object ------------------------------------------------------------------------
 
 
@@ -173,93 +157,72 @@ def test_same_object_refuses_a_multipart_etag_of_other_bytes(artifact: Artifact)
     assert not same_object(artifact, 3, f'"{md5(b"abc")}-1"')
 
 
-# ---- collect ----------------------------------------------------------------------------
+# ---- check_paths and hash_files -------------------------------------------------------
 
 
-def test_collect_hashes_every_file_in_order(make_file: MakeFile) -> None:
+def test_every_file_is_checked_and_hashed_in_order(make_file: MakeFile) -> None:
     paths = [make_file("b.whl"), make_file("a.tar.gz")]
 
-    found = collect(paths)
+    found, problems = check_paths(paths)
 
-    assert found == [Artifact.from_path(p) for p in paths]
+    assert (found, problems) == (paths, [])
+    assert hash_files(found) == tuple(Artifact.from_path(p) for p in paths)
 
 
-def test_collect_accepts_strings(make_file: MakeFile) -> None:
+def test_check_paths_accepts_strings(make_file: MakeFile) -> None:
     path = make_file("a.whl")
 
-    assert collect([str(path)]) == [Artifact.from_path(path)]
+    assert check_paths([str(path)]) == ([path], [])
 
 
-def test_collect_refuses_a_missing_file(tmp_path: Path) -> None:
+def test_check_paths_refuses_a_missing_file(tmp_path: Path) -> None:
     missing = tmp_path / "missing.whl"
 
-    with pytest.raises(InvalidInputError) as raised:
-        collect([missing])
-
-    assert raised.value.problems == (f"file not found: {missing}",)
+    assert problems_of([missing]) == (f"file not found: {missing}",)
 
 
-def test_collect_refuses_a_directory(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInputError) as raised:
-        collect([tmp_path])
-
-    assert raised.value.problems == (f"not a file: {tmp_path}",)
+def test_check_paths_refuses_a_directory(tmp_path: Path) -> None:
+    assert problems_of([tmp_path]) == (f"not a file: {tmp_path}",)
 
 
-def test_collect_refuses_two_files_with_the_same_base_name(
+def test_check_paths_refuses_two_files_with_the_same_base_name(
     make_file: MakeFile, tmp_path: Path
 ) -> None:
     first = make_file("a.whl", directory=tmp_path / "one")
     second = make_file("a.whl", directory=tmp_path / "two")
 
-    with pytest.raises(InvalidInputError) as raised:
-        collect([first, second])
-
-    assert raised.value.problems == (f"two files named 'a.whl': {first} and {second}",)
+    assert problems_of([first, second]) == (f"two files named 'a.whl': {first} and {second}",)
 
 
-def test_collect_refuses_the_same_file_given_twice(make_file: MakeFile) -> None:
+def test_check_paths_refuses_the_same_file_given_twice(make_file: MakeFile) -> None:
     path = make_file("a.whl")
 
-    with pytest.raises(InvalidInputError) as raised:
-        collect([path, path])
-
-    assert raised.value.problems == (f"two files named 'a.whl': {path} and {path}",)
+    assert problems_of([path, path]) == (f"two files named 'a.whl': {path} and {path}",)
 
 
-def test_collect_refuses_a_bad_file_name(make_file: MakeFile) -> None:
+def test_check_paths_refuses_a_bad_file_name(make_file: MakeFile) -> None:
     path = make_file("bad name.whl")
 
-    with pytest.raises(InvalidInputError) as raised:
-        collect([path])
-
-    assert raised.value.problems == (
+    assert problems_of([path]) == (
         f"{path}: invalid file name 'bad name.whl': use letters, digits and . _ + - = ~ , @ "
         "( ) ! (no separators, spaces or control characters)",
     )
 
 
-def test_collect_refuses_a_file_named_like_a_metadata_document(make_file: MakeFile) -> None:
+def test_check_paths_refuses_a_file_named_like_a_metadata_document(make_file: MakeFile) -> None:
     path = make_file("a.whl.metadata.json")
 
-    with pytest.raises(InvalidInputError) as raised:
-        collect([path])
-
-    assert raised.value.problems == (
+    assert problems_of([path]) == (
         f"{path}: invalid file name 'a.whl.metadata.json': names ending in "
         "'.metadata.json' are reserved",
     )
 
 
-def test_collect_refuses_an_empty_list() -> None:
-    with pytest.raises(InvalidInputError) as raised:
-        collect([])
-
-    assert raised.value.problems == ("no files to stage",)
-    assert str(raised.value) == "no files to stage"
+def test_check_paths_refuses_an_empty_list() -> None:
+    assert problems_of([]) == ("no files to stage",)
 
 
-def test_collect_reports_every_problem_at_once(make_file: MakeFile, tmp_path: Path) -> None:
+def test_check_paths_reports_every_problem_at_once(make_file: MakeFile, tmp_path: Path) -> None:
     good = make_file("good.whl")
     twin = make_file("good.whl", directory=tmp_path / "elsewhere")
     bad = make_file("bad name.whl")
@@ -267,35 +230,25 @@ def test_collect_reports_every_problem_at_once(make_file: MakeFile, tmp_path: Pa
     directory = tmp_path / "a-directory"
     directory.mkdir()
 
-    with pytest.raises(InvalidInputError) as raised:
-        collect([good, missing, directory, bad, twin])
-
-    assert raised.value.problems == (
+    assert problems_of([good, missing, directory, bad, twin]) == (
         f"file not found: {missing}",
         f"not a file: {directory}",
         f"{bad}: invalid file name 'bad name.whl': use letters, digits and . _ + - = ~ , @ "
         "( ) ! (no separators, spaces or control characters)",
         f"two files named 'good.whl': {good} and {twin}",
     )
-    assert str(raised.value) == "; ".join(raised.value.problems)
 
 
 # ---- found by fuzzing (tests/test_fuzz.py) ------------------------------------------------
 
 
-def test_collect_refuses_a_path_with_a_name_too_long_for_the_file_system(tmp_path: Path) -> None:
+def test_check_paths_refuses_a_name_too_long_for_the_file_system(tmp_path: Path) -> None:
     path = tmp_path / ("a" * 300 + ".whl")
 
-    with pytest.raises(InvalidInputError) as raised:
-        collect([path])
-
-    assert raised.value.problems == (f"cannot look at {path}: File name too long",)
+    assert problems_of([path]) == (f"cannot look at {path}: File name too long",)
 
 
-def test_collect_quotes_a_path_with_a_newline_so_its_problem_is_one_line(tmp_path: Path) -> None:
+def test_check_paths_quotes_a_newline_so_its_problem_is_one_line(tmp_path: Path) -> None:
     missing = tmp_path / "a\nb.whl"
 
-    with pytest.raises(InvalidInputError) as raised:
-        collect([missing])
-
-    assert raised.value.problems == (f"file not found: {str(missing)!r}",)
+    assert problems_of([missing]) == (f"file not found: {str(missing)!r}",)

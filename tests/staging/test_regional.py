@@ -15,15 +15,10 @@ import botocore.session
 import pytest
 from botocore.awsrequest import AWSPreparedRequest
 
-from hatch_startifact.staging.artifacts import Artifact
-from hatch_startifact.aws import Aws, Region
+from hatch_startifact.aws import Aws, ObjectInfo, Region
 from hatch_startifact.errors import StartifactError
-from hatch_startifact.store.index import FORMAT, ObjectInfo
-from hatch_startifact.store.layout import Layout
-from hatch_startifact.store.metadata import metadata_document
+from hatch_startifact.staging.artifacts import Artifact
 from hatch_startifact.staging.regional import (
-    FileResult,
-    Status,
     Survey,
     Target,
     conflicts,
@@ -34,6 +29,10 @@ from hatch_startifact.staging.regional import (
     survey,
     update_index,
 )
+from hatch_startifact.staging.report import FileResult, Status
+from hatch_startifact.store.index import FORMAT
+from hatch_startifact.store.layout import Layout
+from hatch_startifact.store.metadata import metadata_document
 from tests.conftest import BUCKET_PARAMETER, MakeOrganisation, aws_client
 
 if TYPE_CHECKING:
@@ -174,8 +173,9 @@ def test_survey_without_the_bucket_name_parameter_names_the_parameter_and_the_re
         survey(region, BUCKET_PARAMETER, LAYOUT, PROJECT)
 
     assert str(raised.value) == (
-        "bucket name parameter /buckets/staging does not exist in eu-west-2: create it "
-        "(see the AWS setup docs) or remove the region from the configuration"
+        "bucket name parameter /buckets/staging does not exist in eu-west-2: deploy the "
+        "organisation template there (startifact iam template), or leave eu-west-2 out of the "
+        "organisation's regions (startifact setup --regions)"
     )
 
 
@@ -335,7 +335,7 @@ def test_update_index_creates_the_index_of_files_that_have_their_metadata(
     seed(s3, "1.10.0", "a.whl")
     s3.put_object(Bucket=BUCKET, Key=key("1.10.0", "half.whl"), Body=b"no metadata yet")
 
-    index = update_index(region, BUCKET, LAYOUT, PROJECT)
+    index = update_index(region, BUCKET, LAYOUT, PROJECT)[0]
 
     assert index_of(s3) == index_document(("1.10.0", ["a.whl", "b.tar.gz"]), ("1.0.0", ["a.whl"]))
     assert index.versions == (("1.10.0", ("a.whl", "b.tar.gz")), ("1.0.0", ("a.whl",)))
@@ -347,12 +347,12 @@ def test_update_index_replaces_a_stale_index_only_if_it_is_unchanged(
     sent = puts_of(session, INDEX_KEY)
     region = connect()
     seed(s3, "1.0.0")
-    update_index(region, BUCKET, LAYOUT, PROJECT)
+    update_index(region, BUCKET, LAYOUT, PROJECT)[0]
     stale_etag = s3.head_object(Bucket=BUCKET, Key=INDEX_KEY)["ETag"]
     seed(s3, "2.0.0")
     del sent[:]
 
-    update_index(region, BUCKET, LAYOUT, PROJECT)
+    update_index(region, BUCKET, LAYOUT, PROJECT)[0]
 
     assert [headers.get("If-Match") for headers in sent] == [stale_etag]
     assert index_of(s3) == index_document(("2.0.0", ["a.whl"]), ("1.0.0", ["a.whl"]))
@@ -364,7 +364,7 @@ def test_update_index_creates_the_index_only_if_it_is_absent(
     seed(s3, "1.0.0")
     sent = puts_of(session, INDEX_KEY)
 
-    update_index(connect(), BUCKET, LAYOUT, PROJECT)
+    update_index(connect(), BUCKET, LAYOUT, PROJECT)[0]
 
     assert [headers.get("If-None-Match") for headers in sent] == ["*"]
 
@@ -375,10 +375,10 @@ def test_update_index_writes_nothing_when_the_index_is_current(
     sent = puts_of(session, INDEX_KEY)
     region = connect()
     seed(s3, "1.0.0")
-    update_index(region, BUCKET, LAYOUT, PROJECT)
+    update_index(region, BUCKET, LAYOUT, PROJECT)[0]
     assert len(sent) == 1
 
-    index = update_index(region, BUCKET, LAYOUT, PROJECT)
+    index = update_index(region, BUCKET, LAYOUT, PROJECT)[0]
 
     assert len(sent) == 1
     assert index.versions == (("1.0.0", ("a.whl",)),)
@@ -401,7 +401,7 @@ def test_update_index_lists_again_and_retries_when_another_writer_wins(
 
     session.events.register("before-send.s3.PutObject", another_stager_first)
 
-    index = update_index(connect(), BUCKET, LAYOUT, PROJECT)
+    index = update_index(connect(), BUCKET, LAYOUT, PROJECT)[0]
 
     assert len(attempts) == 2
     assert index_of(s3) == index_document(("2.0.0", ["a.whl"]), ("1.0.0", ["a.whl"]))
@@ -426,7 +426,7 @@ def test_record_latest_writes_the_highest_final_release(
 ) -> None:
     for version in versions:
         seed(s3, version)
-    index = update_index(region, BUCKET, LAYOUT, PROJECT)
+    index = update_index(region, BUCKET, LAYOUT, PROJECT)[0]
 
     assert record_latest(region, BUCKET, LAYOUT, index) == latest
 
@@ -440,7 +440,7 @@ def test_record_latest_does_not_go_back_when_an_older_version_is_staged_after_a_
         target = make_target(version, **{f"a-{version}.whl": version.encode()})
         found = survey(region, BUCKET_PARAMETER, LAYOUT, PROJECT)
         stage_file(region, target, found, target.artifacts[0], None)
-        record_latest(region, BUCKET, LAYOUT, update_index(region, BUCKET, LAYOUT, PROJECT))
+        record_latest(region, BUCKET, LAYOUT, update_index(region, BUCKET, LAYOUT, PROJECT)[0])
 
     assert record() == "2.0.0"
 
@@ -459,7 +459,7 @@ def test_record_latest_follows_a_higher_version_that_lands_while_it_writes(
     session.events.register("before-send.ssm.PutParameter", another_stager_lands)
     region = connect()
     seed(s3, "1.0.0")
-    index = update_index(region, BUCKET, LAYOUT, PROJECT)
+    index = update_index(region, BUCKET, LAYOUT, PROJECT)[0]
 
     assert record_latest(region, BUCKET, LAYOUT, index) == "3.0.0"
 

@@ -16,7 +16,6 @@ import botocore.session
 import pytest
 
 from hatch_startifact import __version__
-from hatch_startifact.staging.artifacts import Artifact
 from hatch_startifact.errors import (
     EXIT_ERROR,
     EXIT_OK,
@@ -24,9 +23,9 @@ from hatch_startifact.errors import (
     ConflictError,
     InvalidInputError,
 )
-from hatch_startifact.staging.regional import Status
 from hatch_startifact.session import Session
-from hatch_startifact.staging.run import StageReport, StageRequest
+from hatch_startifact.staging.artifacts import Artifact
+from hatch_startifact.staging.report import StageReport, Status
 from tests.conftest import REGIONS, MakeOrganisation, Organisation, aws_client
 
 MakeFile = Callable[..., Path]
@@ -98,54 +97,6 @@ def sha256(data: bytes) -> str:
 
 def index(org: Organisation, region: str, project: str = "my-lib") -> Any:
     return json.loads(org.keys(region)[f"{org.key_prefix}{project}/index.json"])
-
-
-# ---- StageRequest -------------------------------------------------------------------------
-
-
-def test_stage_request_reports_every_problem_in_one_error(make_file: MakeFile) -> None:
-    missing = make_file("here.whl").with_name("missing.whl")
-
-    with pytest.raises(InvalidInputError) as raised:
-        StageRequest.create("my/lib", "not a version", [missing], {"sha256": "x"})
-
-    assert raised.value.problems == (
-        "invalid project name 'my/lib': use letters, digits, '.', '_' and '-', starting and "
-        "ending with a letter or digit (PEP 508)",
-        "invalid version 'not a version': it is not a PEP 440 version (e.g. 1.2.3, 2.0rc1)",
-        "metadata key 'sha256' is reserved for hatch-startifact: choose another name (reserved: "
-        "filename, metadata, project, sha256, size, staged_at, staged_by, version and keys "
-        "starting with 'startifact')",
-        f"file not found: {missing}",
-    )
-    assert str(raised.value) == "; ".join(raised.value.problems)
-
-
-@pytest.mark.parametrize("project", ["my/lib", "..", "../my-lib", "my-lib/..", "/my-lib"])
-def test_stage_request_refuses_a_project_name_that_is_not_a_name(
-    make_file: MakeFile, project: str
-) -> None:
-    with pytest.raises(InvalidInputError) as raised:
-        StageRequest.create(project, "1.0.0", [make_file("a.whl")])
-
-    assert raised.value.problems == (
-        f"invalid project name {project!r}: use letters, digits, '.', '_' and '-', starting and "
-        "ending with a letter or digit (PEP 508)",
-    )
-
-
-def test_stage_request_normalises_project_and_version_and_hashes_the_files(
-    make_file: MakeFile,
-) -> None:
-    path = make_file("my_lib_x-1.0.0rc1.tar.gz", b"sdist")
-
-    request = StageRequest.create("My_Lib.X", "1.0.0-RC1", [path], {"commit": "abc"})
-
-    assert (request.project, request.version) == ("my-lib-x", "1.0.0rc1")
-    assert [(a.filename, a.size, a.sha256) for a in request.artifacts] == [
-        ("my_lib_x-1.0.0rc1.tar.gz", 5, sha256(b"sdist"))
-    ]
-    assert dict(request.metadata) == {"commit": "abc"}
 
 
 # ---- staging: what it writes --------------------------------------------------------------
@@ -389,9 +340,9 @@ def test_a_region_without_its_bucket_name_parameter_fails_alone_naming_the_param
         ("eu-west-2", None),
         (
             "ap-south-1",
-            "bucket name parameter /buckets/staging does not exist in ap-south-1: "
-            "create it (see the AWS setup docs) or remove the region from the "
-            "configuration",
+            "bucket name parameter /buckets/staging does not exist in ap-south-1: deploy the "
+            "organisation template there (startifact iam template), or leave ap-south-1 out "
+            "of the organisation's regions (startifact setup --regions)",
         ),
     ]
     assert org.keys("ap-south-1") == {}

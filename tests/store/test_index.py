@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from hatch_startifact.store.index import FORMAT, ObjectInfo, ProjectIndex, choose_latest
+from hatch_startifact.aws import ObjectInfo
+from hatch_startifact.store.index import FORMAT, ProjectIndex, choose_latest
 from hatch_startifact.store.layout import Layout
 
 LAYOUT = Layout(key_prefix="staging/")

@@ -11,12 +11,12 @@ BARE = Layout()
 PREFIXED = Layout(key_prefix="org/staging/", parameter_prefix="/org/staging")
 
 
-def test_layout_of_takes_the_organisation_prefixes() -> None:
+def test_an_organisations_layout_takes_its_prefixes() -> None:
     config = OrganisationConfig(
         "/buckets/staging", ("us-east-1",), bucket_key_prefix="a/", parameter_name_prefix="/b"
     )
 
-    assert Layout.of(config) == Layout(key_prefix="a/", parameter_prefix="/b")
+    assert config.layout == Layout(key_prefix="a/", parameter_prefix="/b")
 
 
 def test_layout_defaults_to_empty_prefixes() -> None:
