@@ -46,6 +46,10 @@ def _group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
+#: uv sessions point UV_PYTHON at themselves; Hatch installs its own build environments with uv,
+#: so a session that runs ``hatch`` as a user would must not pass it on.
+NOT_UV_PYTHON: dict[str, str | None] = {"UV_PYTHON": None, "UV_PROJECT_ENVIRONMENT": None}
+
 #: pytest-xdist: one worker per core, each with its own moto server, zygote and temp dirs; the
 #: 25 slowest tests are listed at the end so that what grows is seen.
 PARALLEL = ["-n", "auto", "--durations=25"]
@@ -67,10 +71,11 @@ def slow(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
-    """ruff: lint and formatting."""
-    session.install(*_group("lint"))
+    """ruff (lint and formatting) and import-linter (the package's layers, pyproject.toml)."""
+    session.install("-e", ".", *_group("lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports")
 
 
 @nox.session(python="3.11")
@@ -93,7 +98,7 @@ def docs(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """The quick start: set up, build, stage and inspect, against a local moto server."""
     session.install(".", "hatch", "moto[server]==5.2.5")
-    session.run("python", "examples/demo.py")
+    session.run("python", "examples/demo.py", env=NOT_UV_PYTHON)
 
 
 @nox.session(python="3.11")

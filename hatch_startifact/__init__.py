@@ -4,7 +4,7 @@ Importing this package is cheap: it imports neither boto3 nor Hatch. Plugins mar
 implementations with `hookimpl` (see `hatch_startifact.plugins.hookspecs`).
 """
 
+from hatch_startifact.__about__ import __version__
 from hatch_startifact.plugins.hookspecs import hookimpl
 
-__version__ = "0.1.0"
 __all__ = ["__version__", "hookimpl"]

@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore
@@ -33,7 +34,7 @@ from s3transfer.manager import TransferConfig, TransferManager
 from s3transfer.subscribers import BaseSubscriber
 from s3transfer.utils import ChunksizeAdjuster
 
-from hatch_startifact import __version__
+from hatch_startifact.__about__ import __version__
 from hatch_startifact.errors import (
     AccessDeniedError,
     AwsError,
@@ -43,8 +44,6 @@ from hatch_startifact.errors import (
 )
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_ssm import SSMClient
 
@@ -71,34 +70,22 @@ class ObjectInfo:
 #: Key -> what a listing tells about the object.
 Listing = Mapping[str, ObjectInfo]
 
+#: What `Aws` takes for credentials: boto3's own session.
+Boto3Session = boto3.Session
+
 __all__ = [
     "MULTIPART_THRESHOLD",
     "PART_SIZE",
     "Aws",
+    "Boto3Session",
     "Listing",
     "Network",
     "ObjectInfo",
     "Region",
-    "Upload",
     "known_regions",
     "new_boto3_session",
     "part_size_for",
 ]
-
-
-class Upload(Protocol):
-    """A local file to upload, hashed (`hatch_startifact.staging.artifacts.Artifact` is one)."""
-
-    @property
-    def path(self) -> Path: ...
-    @property
-    def size(self) -> int: ...
-    @property
-    def multipart(self) -> bool: ...
-    @property
-    def sha256_base64(self) -> str: ...
-    @property
-    def part_sha256(self) -> tuple[str, ...]: ...
 
 
 _DENIED = {
@@ -416,23 +403,32 @@ class Region:
         return True
 
     def upload_artifact(
-        self, bucket: str, key: str, artifact: Upload, progress: ProgressCallback | None = None
+        self,
+        bucket: str,
+        key: str,
+        path: Path,
+        *,
+        size: int,
+        sha256_base64: str,
+        part_sha256: tuple[str, ...] = (),
+        progress: ProgressCallback | None = None,
     ) -> bool:
-        """Upload a file unless the key exists, verified by S3 against our SHA-256.
+        """Upload a file unless the key exists, verified by S3 against its SHA-256.
 
-        Small files are one ``PutObject`` carrying the whole file's SHA-256; large files are
-        streamed in parts (each with its own SHA-256) by s3transfer.
+        Files below `MULTIPART_THRESHOLD` are one ``PutObject`` carrying the whole file's
+        SHA-256 (``sha256_base64``); larger ones are streamed in parts by s3transfer, each
+        sent with its own SHA-256 (``part_sha256``, one per part of `part_size_for` bytes).
 
         :returns: ``False`` when an object already held the key (nothing was replaced).
         """
         try:
             with self._call("s3:PutObject", s3_arn(bucket, key)):
-                if artifact.multipart:
+                if size >= MULTIPART_THRESHOLD:
                     subscribers = [_Progress(progress)] if progress else []
-                    self._parts[bucket, key] = artifact.part_sha256
+                    self._parts[bucket, key] = part_sha256
                     try:
                         self._transfer.upload(
-                            str(artifact.path),
+                            str(path),
                             bucket,
                             key,
                             extra_args={
@@ -444,18 +440,18 @@ class Region:
                     finally:
                         del self._parts[bucket, key]
                 else:
-                    with artifact.path.open("rb") as body:
+                    with path.open("rb") as body:
                         self._s3.put_object(
                             Bucket=bucket,
                             Key=key,
                             Body=body,
                             IfNoneMatch="*",
                             ChecksumAlgorithm="SHA256",
-                            ChecksumSHA256=artifact.sha256_base64,
+                            ChecksumSHA256=sha256_base64,
                             ContentType="application/octet-stream",
                         )
                     if progress:
-                        progress(artifact.size)
+                        progress(size)
         except AwsError as error:
             if _is_precondition(error):
                 return False

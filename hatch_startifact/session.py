@@ -24,15 +24,13 @@ from hatch_startifact.config.settings import Settings, regions_from, resolve
 from hatch_startifact.store.names import require_project, require_version
 
 if TYPE_CHECKING:
-    import boto3
-
     from hatch_startifact.admin.setup import Existing, RegionSetup
-    from hatch_startifact.aws import Aws
+    from hatch_startifact.aws import Aws, Boto3Session
     from hatch_startifact.plugins.host import Plugins
     from hatch_startifact.reading.downloads import Downloaded
     from hatch_startifact.reading.reader import Reader, VersionInfo, VersionSummary
     from hatch_startifact.staging.report import Listener, StageReport
-    from hatch_startifact.staging.request import StageRequest
+    from hatch_startifact.staging.request import Inputs, StageRequest
     from hatch_startifact.store.metadata import StagedFile
 
 __all__ = [
@@ -70,7 +68,7 @@ class Session:
         *,
         regions: str | Sequence[str] | None = None,
         parameter: str | None = None,
-        boto3_session: boto3.Session | None = None,
+        boto3_session: Boto3Session | None = None,
         concurrency: int = 8,
         disable_plugins: Sequence[str] = (),
         plugins: Plugins | None = None,
@@ -149,36 +147,6 @@ class Session:
 
         return write_everywhere(self.aws, self.parameter, config)
 
-    def prepare(
-        self,
-        project: str,
-        version: str,
-        paths: Iterable[str | Path],
-        metadata: Mapping[str, str] | None = None,
-        *,
-        dry_run: bool = False,
-        directory: str | Path | None = None,
-        problems: Iterable[str] = (),
-    ) -> StageRequest:
-        """Check the inputs (every problem at once), run the plugins and hash the files.
-
-        :param problems: problems the caller found in its own inputs, reported with these.
-        :raises InvalidInputError: naming every invalid input; nothing was written.
-        :raises PluginError: a plugin failed or misbehaved; nothing was written.
-        """
-        from hatch_startifact.staging.request import prepare
-
-        return prepare(
-            project,
-            version,
-            paths,
-            {**self.settings.metadata, **(metadata or {})},
-            dry_run=dry_run,
-            problems=problems,
-            hooks=self.plugins,
-            directory=Path(directory) if directory else None,
-        )
-
     def stage(
         self,
         project: str,
@@ -189,25 +157,60 @@ class Session:
         dry_run: bool = False,
         listener: Listener | None = None,
         directory: str | Path | None = None,
+        problems: Iterable[str] = (),
     ) -> StageReport:
         """Stage files as ``project`` ``version`` in every region; see `staging`.
 
-        Plugins may change the version, refuse the stage or add metadata first.
+        The inputs are checked (every problem at once, with the caller's own ``problems``);
+        then plugins may change the version and refuse the stage; then the files are hashed
+        and plugins may add metadata to each; then the files are staged, and plugins are told.
 
+        :param metadata: for every file, over the settings' metadata (``[tool.startifact]``).
         :param directory: the project directory plugins are told about (default: cwd).
         :raises InvalidInputError: naming every invalid input; nothing was written.
         :raises ConflictError: a file is staged with different bytes; nothing was written.
         :raises PluginError: a plugin failed or misbehaved; nothing was written.
         """
-        request = self.prepare(
-            project, version, paths, metadata, dry_run=dry_run, directory=directory
-        )
+        from hatch_startifact.staging.request import check_inputs
+
+        merged = {**self.settings.metadata, **(metadata or {})}
+        inputs = check_inputs(project, version, paths, merged, problems)
+        request = self._prepare(inputs, dry_run, Path(directory) if directory else Path.cwd())
         return self.stage_request(request, listener=listener)
+
+    def _prepare(self, inputs: Inputs, dry_run: bool, directory: Path) -> StageRequest:
+        """Plugins choose the version and may refuse; the files are hashed; plugins add
+        metadata to each."""
+        from hatch_startifact.errors import InvalidInputError
+        from hatch_startifact.staging.request import StageRequest, hash_files
+
+        project, asked, paths, metadata = inputs
+        plugins = self.plugins
+        version = plugins.version(project, asked, paths, directory)
+        refused = plugins.check(project, version, paths, metadata, directory)
+        if refused:
+            raise InvalidInputError(refused)
+        hashed = hash_files(paths)
+        added = {
+            a.filename: plugins.metadata(
+                metadata,
+                project=project,
+                version=version,
+                filename=a.filename,
+                path=a.path,
+                size=a.size,
+                sha256=a.sha256,
+                directory=directory,
+            )
+            for a in hashed
+        }
+        return StageRequest(project, version, hashed, metadata, dry_run, added)
 
     def stage_request(
         self, request: StageRequest, *, listener: Listener | None = None
     ) -> StageReport:
-        """Stage an already prepared `StageRequest`, then tell plugins what was staged."""
+        """Stage a `StageRequest` as it is (no plugin changes it), then tell plugins what was
+        staged."""
         from hatch_startifact.staging.report import Listener
         from hatch_startifact.staging.run import stage
 
@@ -247,7 +250,7 @@ class Session:
 
     def download(
         self,
-        project: str,
+        project: str | VersionInfo,
         version: str | None = None,
         dest: str | Path = ".",
         *,
@@ -259,27 +262,14 @@ class Session:
         """Download a version's files (all, or those matching the names or globs in ``files``)
         into ``dest``, each verified against its SHA-256 before it is moved into place.
 
+        :param project: the project, or a version already looked up with `info` (then
+            ``version`` is not used).
         :raises StartifactError: some file could not be downloaded with matching bytes from
             any region (each region's failure was passed to ``warn``).
         """
-        info = self.info(project, version, warn=warn)
-        return self.download_version(
-            info, dest, files=files, force=force, warn=warn, progress=progress
-        )
-
-    def download_version(
-        self,
-        info: VersionInfo,
-        dest: str | Path = ".",
-        *,
-        files: Sequence[str] = (),
-        force: bool = False,
-        warn: Warn | None = None,
-        progress: Callable[[int], None] | None = None,
-    ) -> list[Downloaded]:
-        """`download` for a version already looked up with `info`."""
         from hatch_startifact.reading.downloads import Downloader
 
+        info = self.info(project, version, warn=warn) if isinstance(project, str) else project
         return Downloader(self.aws, warn).download(info, Path(dest), files, force, progress)
 
     def close(self) -> None:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
-import botocore.loaders
-import botocore.session
 import pytest
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
-from botocore.compat import HTTPHeaders
+from botocore.awsrequest import AWSPreparedRequest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
 from hatch_startifact import aws
@@ -26,7 +22,20 @@ from hatch_startifact.errors import (
     NotFoundError,
 )
 from hatch_startifact.staging.artifacts import Artifact
-from tests.conftest import BUCKET_PARAMETER, MakeOrganisation, aws_client
+from tests.helpers import (
+    BUCKET_PARAMETER,
+    MakeFile,
+    MakeOrganisation,
+    answer,
+    aws_client,
+    boto3_session,
+    md5,
+    register,
+    s3_error,
+    sha256,
+    sha256_base64,
+    ssm_error,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -34,62 +43,11 @@ if TYPE_CHECKING:
 REGION = "eu-west-2"
 BUCKET = f"staging-{REGION}"
 
-_MODELS = botocore.loaders.create_loader()
-
-
-def hook(session: boto3.Session, event: str, handler: Callable[..., Any]) -> None:
-    """Register a botocore event handler on ``session``; clients built afterwards call it.
-
-    (Typed loosely: a ``before-send`` handler may answer with a response.)
-    """
-    session.events.register(event, handler)
-
-
-def botocore_session() -> botocore.session.Session:
-    """A fresh botocore session that reuses the service models already read (keeps tests fast)."""
-    core = botocore.session.get_session()
-    core.register_component("data_loader", _MODELS)
-    return core
-
-
-def new_session() -> boto3.Session:
-    return boto3.Session(botocore_session=botocore_session())
-
-
-class _Body:
-    """The raw body of a canned HTTP response (what botocore reads ``stream()`` from)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self, **kwargs: Any) -> Iterator[bytes]:
-        yield self._data
-
-
-def answer(status: int, body: bytes, headers: dict[str, str]) -> Callable[..., AWSResponse]:
-    """A ``before-send`` handler that answers every request with a canned response."""
-
-    def handler(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
-        return AWSResponse(request.url, status, HTTPHeaders.from_dict(headers), _Body(body))
-
-    return handler
-
-
-def s3_error(status: int, code: str) -> Callable[..., AWSResponse]:
-    body = f"<Error><Code>{code}</Code><Message>{code} from test</Message></Error>"
-    return answer(status, body.encode(), {"Content-Type": "application/xml"})
-
-
-def ssm_error(code: str) -> Callable[..., AWSResponse]:
-    body = f'{{"__type": "{code}", "message": "{code} from test"}}'
-    return answer(400, body.encode(), {"Content-Type": "application/x-amz-json-1.1"})
-
 
 @pytest.fixture
 def session(mocked: None) -> boto3.Session:
     """A boto3 session of the test's own, so event hooks reach the clients built from it."""
-    boto3.setup_default_session(botocore_session=botocore_session())  # for seeding clients
-    return new_session()
+    return boto3_session()
 
 
 @pytest.fixture
@@ -143,7 +101,7 @@ def test_bucket_exists_raises_instead_of_answering_false_when_access_is_denied(
     session: boto3.Session, make_organisation: MakeOrganisation
 ) -> None:
     make_organisation((REGION,))
-    hook(session, "before-send.s3.HeadBucket", answer(403, b"", {}))
+    register(session, "before-send.s3.HeadBucket", answer(403, b"", {}))
 
     with pytest.raises(AccessDeniedError) as raised:
         Aws(session).region(REGION).bucket_exists(BUCKET)
@@ -167,8 +125,8 @@ def test_list_objects_gives_size_and_unquoted_etag_of_keys_under_the_prefix_only
     listing = region.list_objects(BUCKET, "my-lib/")
 
     assert {key: (info.size, info.etag) for key, info in listing.items()} == {
-        "my-lib/1.0.0/a.whl": (3, hashlib.md5(b"abc").hexdigest()),
-        "my-lib/index.json": (2, hashlib.md5(b"{}").hexdigest()),
+        "my-lib/1.0.0/a.whl": (3, md5(b"abc")),
+        "my-lib/index.json": (2, md5(b"{}")),
     }
 
 
@@ -183,7 +141,7 @@ def test_list_objects_follows_pagination_past_a_thousand_keys(
     for number in range(1001):
         s3.put_object(Bucket=BUCKET, Key=f"many/{number:04d}", Body=b"")
     pages: list[str] = []
-    hook(
+    register(
         session, "before-send.s3.ListObjectsV2", lambda request, **kwargs: pages.append(request.url)
     )
 
@@ -236,13 +194,32 @@ def test_put_object_with_an_etag_of_an_object_gone_since_returns_false(region: R
 # ---- artifacts ----------------------------------------------------------------------------
 
 
+def upload(
+    region: Region,
+    bucket: str,
+    key: str,
+    artifact: Artifact,
+    progress: Callable[[int], None] | None = None,
+) -> bool:
+    """``Region.upload_artifact`` of a hashed local file, as staging calls it."""
+    return region.upload_artifact(
+        bucket,
+        key,
+        artifact.path,
+        size=artifact.size,
+        sha256_base64=artifact.sha256_base64,
+        part_sha256=artifact.part_sha256,
+        progress=progress,
+    )
+
+
 def test_upload_artifact_small_stores_the_bytes_with_their_sha256_checksum(
-    region: Region, s3: S3Client, make_file: Callable[..., Path]
+    region: Region, s3: S3Client, make_file: MakeFile
 ) -> None:
     small = Artifact.from_path(make_file("a-1.0.0.tar.gz", b"small artifact"))
     progress: list[int] = []
 
-    assert region.upload_artifact(BUCKET, "a/1.0.0/a-1.0.0.tar.gz", small, progress.append)
+    assert upload(region, BUCKET, "a/1.0.0/a-1.0.0.tar.gz", small, progress.append)
 
     assert stored(s3, "a/1.0.0/a-1.0.0.tar.gz") == b"small artifact"
     assert progress == [len(b"small artifact")]
@@ -254,16 +231,16 @@ def test_upload_artifact_small_stores_the_bytes_with_their_sha256_checksum(
 
 
 def test_upload_artifact_multipart_stores_parts_with_sha256_checksums_and_the_expected_etag(
-    region: Region, s3: S3Client, make_file: Callable[..., Path]
+    region: Region, s3: S3Client, make_file: MakeFile
 ) -> None:
     content = bytes(range(256)) * (9 * MIB // 256)  # 9 MiB: one 8 MiB part and one of 1 MiB
     large = Artifact.from_path(make_file("a-1.0.0-py3-none-any.whl", content))
     progress: list[int] = []
 
     assert large.multipart
-    assert region.upload_artifact(BUCKET, "a/1.0.0/a.whl", large, progress.append) is True
+    assert upload(region, BUCKET, "a/1.0.0/a.whl", large, progress.append) is True
 
-    assert hashlib.sha256(stored(s3, "a/1.0.0/a.whl")).hexdigest() == large.sha256
+    assert sha256(stored(s3, "a/1.0.0/a.whl")) == large.sha256
     assert sum(progress) == len(content)
     attributes = s3.get_object_attributes(
         Bucket=BUCKET, Key="a/1.0.0/a.whl", ObjectAttributes=["Checksum", "ETag"]
@@ -271,14 +248,14 @@ def test_upload_artifact_multipart_stores_parts_with_sha256_checksums_and_the_ex
     assert attributes["ETag"].strip('"') == large.etag
     assert large.etag.endswith("-2")
     parts = (content[: 8 * MIB], content[8 * MIB :])
-    composite = hashlib.sha256(b"".join(hashlib.sha256(p).digest() for p in parts)).digest()
+    composite = sha256_base64(b"".join(hashlib.sha256(p).digest() for p in parts))
     checksum = attributes["Checksum"]
-    assert checksum["ChecksumSHA256"].split("-")[0] == base64.b64encode(composite).decode()
+    assert checksum["ChecksumSHA256"].split("-")[0] == composite
     assert checksum["ChecksumType"] == "COMPOSITE"
 
 
 def test_upload_artifact_multipart_sends_each_parts_sha256_computed_when_the_file_was_read(
-    mocked: None, make_organisation: MakeOrganisation, make_file: Callable[..., Path]
+    mocked: None, make_organisation: MakeOrganisation, make_file: MakeFile
 ) -> None:
     make_organisation((REGION,))
     content = bytes(range(256)) * (17 * MIB // 256)  # parts of 8, 8 and 1 MiB
@@ -288,50 +265,50 @@ def test_upload_artifact_multipart_sends_each_parts_sha256_computed_when_the_fil
     def record(params: dict[str, Any], **kwargs: Any) -> None:
         sent[int(params["query_string"]["partNumber"])] = params["headers"]["x-amz-checksum-sha256"]
 
-    session = new_session()
-    hook(session, "before-call.s3.UploadPart", record)
+    session = boto3_session()
+    register(session, "before-call.s3.UploadPart", record)
     aws = Aws(session)
     try:
-        assert aws.region(REGION).upload_artifact(BUCKET, "a/1.0.0/a.whl", large)
+        assert upload(aws.region(REGION), BUCKET, "a/1.0.0/a.whl", large)
     finally:
         aws.close()
 
     parts = [content[i : i + 8 * MIB] for i in range(0, len(content), 8 * MIB)]
-    expected = [base64.b64encode(hashlib.sha256(p).digest()).decode() for p in parts]
+    expected = [sha256_base64(p) for p in parts]
     assert list(large.part_sha256) == expected
     assert [sent[n] for n in sorted(sent)] == expected
 
 
 def test_upload_artifact_small_refuses_to_replace_an_existing_object(
-    region: Region, s3: S3Client, make_file: Callable[..., Path]
+    region: Region, s3: S3Client, make_file: MakeFile
 ) -> None:
     s3.put_object(Bucket=BUCKET, Key="a/1.0.0/a.tar.gz", Body=b"already there")
     other = Artifact.from_path(make_file("a.tar.gz", b"different bytes"))
 
-    assert region.upload_artifact(BUCKET, "a/1.0.0/a.tar.gz", other) is False
+    assert upload(region, BUCKET, "a/1.0.0/a.tar.gz", other) is False
 
     assert stored(s3, "a/1.0.0/a.tar.gz") == b"already there"
 
 
 def test_upload_artifact_multipart_refuses_to_replace_an_existing_object_and_leaves_no_upload(
-    region: Region, s3: S3Client, make_file: Callable[..., Path]
+    region: Region, s3: S3Client, make_file: MakeFile
 ) -> None:
     s3.put_object(Bucket=BUCKET, Key="a/1.0.0/a.whl", Body=b"already there")
     large = Artifact.from_path(make_file("a.whl", b"\x01" * (9 * MIB)))
 
-    assert region.upload_artifact(BUCKET, "a/1.0.0/a.whl", large) is False
+    assert upload(region, BUCKET, "a/1.0.0/a.whl", large) is False
 
     assert stored(s3, "a/1.0.0/a.whl") == b"already there"
     assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
 
 
 def test_upload_artifact_to_a_missing_bucket_raises_not_found_naming_the_bucket(
-    region: Region, make_file: Callable[..., Path]
+    region: Region, make_file: MakeFile
 ) -> None:
     small = Artifact.from_path(make_file("a.tar.gz"))
 
     with pytest.raises(NotFoundError) as raised:
-        region.upload_artifact("no-such-bucket-anywhere", "a/1.0.0/a.tar.gz", small)
+        upload(region, "no-such-bucket-anywhere", "a/1.0.0/a.tar.gz", small)
 
     assert str(raised.value) == (
         f"bucket 'no-such-bucket-anywhere' does not exist in {REGION}: "
@@ -346,7 +323,7 @@ def test_denied_put_object_names_the_permission_the_object_and_the_granting_poli
     session: boto3.Session, make_organisation: MakeOrganisation
 ) -> None:
     make_organisation((REGION,))
-    hook(session, "before-send.s3.PutObject", s3_error(403, "AccessDenied"))
+    register(session, "before-send.s3.PutObject", s3_error(403, "AccessDenied"))
 
     with pytest.raises(AccessDeniedError) as raised:
         Aws(session).region(REGION).put_object(BUCKET, "my-lib/index.json", b"{}")
@@ -363,7 +340,7 @@ def test_denied_get_parameter_names_the_permission_and_the_parameter(
     session: boto3.Session, make_organisation: MakeOrganisation
 ) -> None:
     make_organisation((REGION,))
-    hook(session, "before-send.ssm.GetParameter", ssm_error("AccessDeniedException"))
+    register(session, "before-send.ssm.GetParameter", ssm_error("AccessDeniedException"))
 
     with pytest.raises(AccessDeniedError) as raised:
         Aws(session).region(REGION).get_parameter(BUCKET_PARAMETER)
@@ -389,7 +366,7 @@ def test_rejected_credentials_are_reported_with_what_to_check(
     session: boto3.Session, make_organisation: MakeOrganisation
 ) -> None:
     make_organisation((REGION,))
-    hook(session, "before-send.s3.ListObjectsV2", s3_error(403, "InvalidAccessKeyId"))
+    register(session, "before-send.s3.ListObjectsV2", s3_error(403, "InvalidAccessKeyId"))
 
     with pytest.raises(AwsError) as raised:
         Aws(session).region(REGION).list_objects(BUCKET, "my-lib/")
@@ -408,7 +385,7 @@ def test_missing_credentials_are_reported_with_how_to_provide_them(
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
 
     with pytest.raises(AwsError) as raised:
-        Aws(new_session()).region(REGION).get_parameter(BUCKET_PARAMETER)
+        Aws(boto3_session()).region(REGION).get_parameter(BUCKET_PARAMETER)
 
     assert str(raised.value) == (
         "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
@@ -431,8 +408,8 @@ def test_unreachable_region_raises_endpoint_error_after_retrying(
         # Skip the standard back-off sleeps (seconds each); the client still decides to stop.
         return 0 if isinstance(caught_exception, EndpointConnectionError) and attempts < 5 else None
 
-    hook(session, "before-send.ssm.GetParameter", refuse)
-    hook(session, "needs-retry.ssm.GetParameter", retry_at_once)
+    register(session, "before-send.ssm.GetParameter", refuse)
+    register(session, "needs-retry.ssm.GetParameter", retry_at_once)
 
     with pytest.raises(EndpointError) as raised:
         Aws(session).region(REGION).get_parameter(BUCKET_PARAMETER)
@@ -592,13 +569,13 @@ def test_aws_max_attempts_from_the_profile_is_honoured(
 
 def refusing_region(calls: list[str]) -> Region:
     """A region whose SSM endpoint refuses every connection (counted in ``calls``)."""
-    session = new_session()
+    session = boto3_session()
 
     def refuse(request: AWSPreparedRequest, **kwargs: Any) -> None:
         calls.append(request.url)
         raise EndpointConnectionError(endpoint_url=request.url)
 
-    hook(session, "before-send.ssm", refuse)
+    register(session, "before-send.ssm", refuse)
     return Aws(session).region("eu-west-2")
 
 
@@ -630,7 +607,7 @@ def test_a_region_found_unreachable_is_tried_again_after_a_while(
 
 
 def test_an_error_answer_does_not_mark_a_region_down(mocked: None) -> None:
-    region = Aws(new_session()).region("eu-west-2")
+    region = Aws(boto3_session()).region("eu-west-2")
 
     with pytest.raises(NotFoundError):
         region.list_objects("no-such-bucket", "")

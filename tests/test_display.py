@@ -14,7 +14,7 @@ from hatch_startifact.display import ProgressBar, StageDisplay, file_line, forma
 from hatch_startifact.staging.artifacts import Artifact
 from hatch_startifact.staging.report import FileResult, Status
 from hatch_startifact.staging.request import StageRequest
-from tests.helpers import Clock, Terminal
+from tests.helpers import Clock, Terminal, make_console
 
 
 @pytest.fixture
@@ -22,11 +22,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
     monkeypatch.setattr(display_module, "time", fake)
     return fake
-
-
-def make_console(**options: bool) -> tuple[Console, io.StringIO, io.StringIO]:
-    out, err = io.StringIO(), io.StringIO()
-    return Console(out=out, err=err, **options), out, err
 
 
 # ---- format_size ------------------------------------------------------------------------

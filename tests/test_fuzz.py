@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import hashlib
 import io
 import json
 import posixpath
@@ -47,7 +46,7 @@ from hatch_startifact.errors import InvalidInputError, StartifactError
 from hatch_startifact.hatch_plugin.options import PublishOptions, parse_options
 from hatch_startifact.session import Session
 from hatch_startifact.staging.artifacts import Artifact, check_paths
-from hatch_startifact.staging.request import prepare
+from hatch_startifact.staging.request import check_inputs
 from hatch_startifact.store.index import FORMAT, ProjectIndex
 from hatch_startifact.store.layout import Layout
 from hatch_startifact.store.metadata import StagedFile, metadata_document, parse_metadata_document
@@ -65,7 +64,7 @@ from hatch_startifact.store.names import (
     require_version,
     split_metadata_pairs,
 )
-from tests.conftest import MakeOrganisation, Organisation, Tally, aws_client, boto3_session
+from tests.helpers import MakeOrganisation, Organisation, Tally, aws_client, boto3_session, sha256
 
 pytestmark = pytest.mark.filterwarnings(
     # Hypothesis warns when it builds the repr of a long example (texts thousands long are meant).
@@ -668,7 +667,7 @@ def test_an_index_read_back_is_parsed_distrustfully_or_refused(tally: Tally, dat
     assert ProjectIndex.parse(result.to_json(), "my-lib") == result
 
 
-SHA = hashlib.sha256(b"wheel").hexdigest()
+SHA = sha256(b"wheel")
 near_metadata = st.fixed_dictionaries(
     {
         "project": either(st.just("my-lib"), json_values),
@@ -772,7 +771,7 @@ def test_paths_to_stage_are_files_with_safe_names_or_refused_in_one_line_each(
         assert_one_line(problem)
     assert len({p.name for p in found}) == len(found)
     assert all(p.is_file() and check_filename(p.name)[0] == p.name for p in found)
-    result = outcome(lambda: prepare("lib", "1.0", paths))
+    result = outcome(lambda: check_inputs("lib", "1.0", paths))
     assert isinstance(result, InvalidInputError) == bool(problems)
 
 
@@ -1086,7 +1085,7 @@ def check_reading(
     if isinstance(result, list) and call == "download":
         for downloaded in result:
             assert downloaded.path.parent == dest
-            assert hashlib.sha256(downloaded.path.read_bytes()).hexdigest() == downloaded.sha256
+            assert sha256(downloaded.path.read_bytes()) == downloaded.sha256
 
 
 def within(path: Path, dest: Path) -> bool:

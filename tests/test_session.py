@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
-
-import boto3
-import botocore.loaders
-import botocore.session
 import pytest
 
 from hatch_startifact.config.organisation import OrganisationConfig
 from hatch_startifact.errors import ConfigurationError, UsageError
 from hatch_startifact.session import Session
-from tests.conftest import BUCKET_PARAMETER, REGIONS, write_configuration
-
-_MODELS = botocore.loaders.create_loader()
+from tests.helpers import (
+    BUCKET_PARAMETER,
+    REGIONS,
+    OpenSession,
+    boto3_session,
+    write_configuration,
+)
 
 DOCUMENT = {
     "bucket_name_param": BUCKET_PARAMETER,
@@ -26,97 +24,74 @@ DOCUMENT = {
 ORGANISATION = OrganisationConfig(BUCKET_PARAMETER, REGIONS, "artifacts/", "/staging", {})
 
 
-def botocore_session() -> botocore.session.Session:
-    """A fresh botocore session that reuses the service models already read (keeps tests fast)."""
-    core = botocore.session.get_session()
-    core.register_component("data_loader", _MODELS)
-    return core
-
-
-def boto3_session(region_name: str | None = None) -> boto3.Session:
-    return boto3.Session(botocore_session=botocore_session(), region_name=region_name)
-
-
-@pytest.fixture
-def open_session(mocked: None) -> Iterator[Callable[..., Session]]:
-    """Factory: a Session over a boto3 session of its own (``region_name`` is its default)."""
-    boto3.setup_default_session(botocore_session=botocore_session())  # for seeding clients
-    opened: list[Session] = []
-
-    def make(region_name: str | None = None, **options: Any) -> Session:
-        opened.append(Session(boto3_session=boto3_session(region_name), **options))
-        return opened[-1]
-
-    yield make
-    for session in opened:
-        session.close()
-
-
 def test_a_session_refuses_bad_regions_when_it_is_created() -> None:
     with pytest.raises(UsageError, match=r"^regions: 'nowhere' is not an AWS region name"):
-        Session(regions="nowhere", boto3_session=boto3_session("us-east-1"))
+        Session(regions="nowhere", boto3_session=boto3_session(region_name="us-east-1"))
 
 
 # ---- organisation -------------------------------------------------------------------------
 
 
 def test_organisation_is_read_from_the_default_region(
-    open_session: Callable[..., Session],
+    open_session: OpenSession,
 ) -> None:
     write_configuration(DOCUMENT, regions=("eu-west-2",))
 
-    assert open_session("eu-west-2").organisation == ORGANISATION
+    assert open_session(region_name="eu-west-2").organisation == ORGANISATION
 
 
 def test_organisation_is_read_from_startifact_regions_when_the_default_region_lacks_it(
-    open_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+    open_session: OpenSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_configuration(DOCUMENT, regions=("ap-south-1",))
     monkeypatch.setenv("STARTIFACT_REGIONS", "eu-west-2,ap-south-1")
 
-    session = open_session("us-east-1")
+    session = open_session(region_name="us-east-1")
 
     assert session.organisation == ORGANISATION
     assert session.regions == ("eu-west-2", "ap-south-1")
 
 
 def test_organisation_is_read_from_the_default_region_when_startifact_regions_lack_it(
-    open_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+    open_session: OpenSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_configuration(DOCUMENT, regions=("us-east-1",))
     monkeypatch.setenv("STARTIFACT_REGIONS", "eu-west-2")
 
-    session = open_session("us-east-1")
+    session = open_session(region_name="us-east-1")
 
     assert session.organisation == ORGANISATION
     assert session.regions == ("eu-west-2",)
 
 
 def test_organisation_from_the_parameter_given(
-    open_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+    open_session: OpenSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_configuration(DOCUMENT, regions=("us-east-1",), parameter="/org/startifact")
     monkeypatch.setenv("STARTIFACT_PARAMETER", "/elsewhere")
 
-    assert open_session("us-east-1", parameter="/org/startifact").organisation == ORGANISATION
+    assert (
+        open_session(region_name="us-east-1", parameter="/org/startifact").organisation
+        == ORGANISATION
+    )
 
 
 def test_organisation_from_startifact_parameter(
-    open_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+    open_session: OpenSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_configuration(DOCUMENT, regions=("us-east-1",), parameter="/org/startifact")
     monkeypatch.setenv("STARTIFACT_PARAMETER", "/org/startifact")
 
-    assert open_session("us-east-1").organisation == ORGANISATION
+    assert open_session(region_name="us-east-1").organisation == ORGANISATION
 
 
 def test_organisation_missing_from_the_default_region_says_what_to_do(
-    open_session: Callable[..., Session],
+    open_session: OpenSession,
 ) -> None:
     write_configuration(DOCUMENT, regions=("eu-west-2",))
 
     with pytest.raises(ConfigurationError) as raised:
-        _ = open_session("us-east-1").organisation
+        _ = open_session(region_name="us-east-1").organisation
 
     assert str(raised.value) == (
         "organisation configuration /startifact could not be read from any region "
@@ -127,7 +102,7 @@ def test_organisation_missing_from_the_default_region_says_what_to_do(
 
 
 def test_organisation_without_any_region_to_read_from_says_how_to_name_one(
-    open_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+    open_session: OpenSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("AWS_DEFAULT_REGION")
 
@@ -140,9 +115,9 @@ def test_organisation_without_any_region_to_read_from_says_how_to_name_one(
     )
 
 
-def test_organisation_is_read_once(open_session: Callable[..., Session]) -> None:
+def test_organisation_is_read_once(open_session: OpenSession) -> None:
     write_configuration(DOCUMENT, regions=("us-east-1",))
-    session = open_session("us-east-1")
+    session = open_session(region_name="us-east-1")
     first = session.organisation
     write_configuration({**DOCUMENT, "bucket_key_prefix": "changed/"}, regions=("us-east-1",))
 
@@ -153,19 +128,19 @@ def test_organisation_is_read_once(open_session: Callable[..., Session]) -> None
 
 
 def test_regions_are_the_organisations_without_an_override(
-    open_session: Callable[..., Session],
+    open_session: OpenSession,
 ) -> None:
     write_configuration({**DOCUMENT, "regions": "ap-south-1,eu-west-2"}, regions=("us-east-1",))
 
-    assert open_session("us-east-1").regions == ("ap-south-1", "eu-west-2")
+    assert open_session(region_name="us-east-1").regions == ("ap-south-1", "eu-west-2")
 
 
 def test_explicit_regions_need_no_organisation_configuration(
-    open_session: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+    open_session: OpenSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("STARTIFACT_REGIONS", "ap-south-1")
 
-    assert open_session("us-east-1", regions=["eu-west-2", "us-east-1"]).regions == (
+    assert open_session(region_name="us-east-1", regions=["eu-west-2", "us-east-1"]).regions == (
         "eu-west-2",
         "us-east-1",
     )

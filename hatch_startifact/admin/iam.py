@@ -84,26 +84,18 @@ def project_policies(
         _statement("ReadVersionRecord", ["ssm:GetParameter"], record),
         _statement("ReadProjectObjects", ["s3:GetObject"], objects),
     ]
+    in_project = {"StringLike": {"s3:prefix": [f"{keys}*"]}}
     contribute = [
         *view,
         _statement("WriteVersionRecord", ["ssm:PutParameter"], record),
-        _statement(
-            "ListProjectKeys",
-            ["s3:ListBucket"],
-            bucket_arns,
-            {"StringLike": {"s3:prefix": [f"{keys}*"]}},
-        ),
+        _statement("ListProjectKeys", ["s3:ListBucket"], bucket_arns, in_project),
         _statement("WriteProjectObjects", ["s3:PutObject"], objects),
     ]
+    uploads = ["s3:ListBucketMultipartUploads"]
     own = [
         *contribute,
         _statement("DeleteProjectObjects", ["s3:DeleteObject", "s3:AbortMultipartUpload"], objects),
-        _statement(
-            "FindProjectUploads",
-            ["s3:ListBucketMultipartUploads"],
-            bucket_arns,
-            {"StringLike": {"s3:prefix": [f"{keys}*"]}},
-        ),
+        _statement("FindProjectUploads", uploads, bucket_arns, in_project),
         _statement("DeleteVersionRecord", ["ssm:DeleteParameter"], record),
     ]
 

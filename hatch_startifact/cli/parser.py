@@ -9,32 +9,120 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from hatch_startifact import __version__
+from hatch_startifact.__about__ import __version__
 
 if TYPE_CHECKING:
     from hatch_startifact.config.settings import Settings
 
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
-def _common() -> argparse.ArgumentParser:
+
+#: Each command: the function that runs it, its line in ``startifact --help``, and its help.
+COMMANDS = {
+    "setup": (
+        "admin:run_setup",
+        "write the organisation configuration to every region",
+        "Write the organisation configuration to every region in parallel. Values not given "
+        "are kept from the existing configuration; interactive sessions are prompted for "
+        "what is missing.",
+    ),
+    "stage": (
+        "stage:run_stage",
+        "stage files as a project version in every region",
+        "Stage files as PROJECT VERSION in every region, in parallel. Staged versions are "
+        "immutable: identical files are 'already staged', different bytes are refused.",
+    ),
+    "plugins": (
+        "admin:run_plugins",
+        "list the loaded plugins and the hooks each implements",
+        "List the plugins staging would use: the built-in ones and those installed under "
+        "the 'startifact' entry-point group.",
+    ),
+    "template": (
+        "admin:run_iam_template",
+        "the organisation's CloudFormation template (deploy it in every region)",
+        None,
+    ),
+    "project": (
+        "admin:run_iam_project",
+        "Owner, Contributor and Viewer policies and a permissions boundary for a project",
+        "Print a CloudFormation template (or, with --format json, the policy documents) "
+        "granting Owner, Contributor and Viewer access to one project's keys and version "
+        "records in every region, plus a permissions boundary. Reads the organisation "
+        "configuration and each region's bucket name.",
+    ),
+    "info": (
+        "read:run_info",
+        "show a staged version: files, SHA-256, metadata, regions",
+        "Show a staged version (default: the latest): its files with size, SHA-256 and "
+        "metadata, and which regions hold it.",
+    ),
+    "versions": ("read:run_versions", "list a project's staged versions, newest first", None),
+    "download": (
+        "read:run_download",
+        "download a staged version, verifying every file",
+        "Download a staged version's files (default: the latest version, every file). Each "
+        "file is verified against its SHA-256 before it is moved into place; a region "
+        "holding bad bytes is skipped with a warning.",
+    ),
+}
+
+
+def _command(
+    commands: Commands, name: str, parents: list[argparse.ArgumentParser]
+) -> argparse.ArgumentParser:
+    run, summary, description = COMMANDS[name]
+    parser = commands.add_parser(name, parents=parents, help=summary, description=description)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _options(*, where: bool, shown: bool = True) -> argparse.ArgumentParser:
+    """Options many commands share: ``--regions`` and ``--parameter`` (``where``), and
+    ``--verbose`` and ``--quiet`` (listed in the help when ``shown``)."""
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("common options")
-    group.add_argument(
-        "--regions",
-        metavar="R1,R2",
-        help="regions to use instead of the organisation's "
-        "(default: $STARTIFACT_REGIONS, else the configuration's)",
+    if where:
+        group.add_argument(
+            "--regions",
+            metavar="R1,R2",
+            help="regions to use instead of the organisation's "
+            "(default: $STARTIFACT_REGIONS, else the configuration's)",
+        )
+        group.add_argument(
+            "--parameter",
+            metavar="NAME",
+            help="organisation configuration parameter "
+            "(default: $STARTIFACT_PARAMETER, else /startifact)",
+        )
+    verbose, quiet = (
+        ("show a traceback with any error", "print nothing but errors")
+        if shown
+        else (argparse.SUPPRESS, argparse.SUPPRESS)
     )
-    group.add_argument(
-        "--parameter",
-        metavar="NAME",
-        help="organisation configuration parameter "
-        "(default: $STARTIFACT_PARAMETER, else /startifact)",
-    )
-    group.add_argument(
-        "-v", "--verbose", action="store_true", help="show a traceback with any error"
-    )
-    group.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    group.add_argument("-v", "--verbose", action="store_true", help=verbose)
+    group.add_argument("-q", "--quiet", action="store_true", help=quiet)
     return common
+
+
+def _json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _repeated(parser: argparse.ArgumentParser, flag: str, metavar: str, help: str) -> None:
+    parser.add_argument(flag, metavar=metavar, action="append", default=[], help=help)
+
+
+def _version(parser: argparse.ArgumentParser, required: bool) -> None:
+    """PROJECT and VERSION (or PROJECT and an optional VERSION, the latest by default)."""
+    if required:
+        parser.add_argument(
+            "project", metavar="PROJECT", help="project name (normalised as PEP 503)"
+        )
+        parser.add_argument("version", metavar="VERSION", help="version (normalised as PEP 440)")
+    else:
+        parser.add_argument("project", metavar="PROJECT")
+        parser.add_argument("version", metavar="VERSION", nargs="?", help="default: the latest")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,16 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    common = _common()
+    common = [_options(where=True)]
+    _add_setup(commands, common)
+    _add_stage(commands, common)
+    _add_plugins(commands)
+    _add_iam(commands, common)
+    _add_reading(commands, common)
+    return parser
 
-    setup = commands.add_parser(
-        "setup",
-        parents=[common],
-        help="write the organisation configuration to every region",
-        description="Write the organisation configuration to every region in parallel. "
-        "Values not given are kept from the existing configuration; "
-        "interactive sessions are prompted for what is missing.",
-    )
+
+def _add_setup(commands: Commands, common: list[argparse.ArgumentParser]) -> None:
+    setup = _command(commands, "setup", common)
     setup.add_argument(
         "--bucket-parameter", metavar="NAME", help="SSM parameter holding each region's bucket name"
     )
@@ -71,83 +160,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="prefix of every version record: '' or like /staging ('' clears it)",
     )
     setup.add_argument("-y", "--yes", action="store_true", help="write without asking")
-    setup.set_defaults(run="admin:run_setup")
 
-    stage = commands.add_parser(
-        "stage",
-        parents=[common],
-        help="stage files as a project version in every region",
-        description="Stage files as PROJECT VERSION in every region, in parallel. "
-        "Staged versions are immutable: identical files are 'already staged', "
-        "different bytes are refused.",
-    )
-    stage.add_argument("project", metavar="PROJECT", help="project name (normalised as PEP 503)")
-    stage.add_argument("version", metavar="VERSION", help="version (normalised as PEP 440)")
+
+def _add_stage(commands: Commands, common: list[argparse.ArgumentParser]) -> None:
+    stage = _command(commands, "stage", common)
+    _version(stage, required=True)
     stage.add_argument("paths", metavar="PATH", nargs="+", help="files to stage")
-    stage.add_argument(
-        "--metadata",
-        metavar="KEY=VALUE",
-        action="append",
-        default=[],
-        help="metadata for every file (repeatable)",
-    )
+    _repeated(stage, "--metadata", "KEY=VALUE", "metadata for every file (repeatable)")
     stage.add_argument(
         "--dry-run",
         action="store_true",
         help="check and report what would be staged; write nothing",
     )
-    stage.add_argument("--json", action="store_true", help="print the result as JSON")
-    stage.add_argument(
+    _json(stage)
+    _repeated(
+        stage,
         "--disable-plugin",
-        metavar="NAME",
-        action="append",
-        default=[],
-        help="do not load this plugin (repeatable; see `startifact plugins`)",
+        "NAME",
+        "do not load this plugin (repeatable; see `startifact plugins`)",
     )
-    stage.set_defaults(run="stage:run_stage")
 
-    plugins = commands.add_parser(
-        "plugins",
-        help="list the loaded plugins and the hooks each implements",
-        description="List the plugins staging would use: the built-in ones and those "
-        "installed under the 'startifact' entry-point group.",
-    )
-    plugins.add_argument(
-        "--disable-plugin",
-        metavar="NAME",
-        action="append",
-        default=[],
-        help="leave this plugin out (repeatable)",
-    )
-    plugins.add_argument("--json", action="store_true", help="print the result as JSON")
-    plugins.add_argument(
-        "-v", "--verbose", action="store_true", help="show a traceback with any error"
-    )
-    plugins.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
-    plugins.set_defaults(run="admin:run_plugins")
 
+def _add_plugins(commands: Commands) -> None:
+    plugins = _command(commands, "plugins", [_options(where=False)])
+    _repeated(plugins, "--disable-plugin", "NAME", "leave this plugin out (repeatable)")
+    _json(plugins)
+
+
+def _add_iam(commands: Commands, common: list[argparse.ArgumentParser]) -> None:
     iam = commands.add_parser(
         "iam",
         help="print IAM policies and CloudFormation templates",
         description="Print least-privilege IAM for the organisation or for one project.",
     )
     iam_commands = iam.add_subparsers(title="what", metavar="WHAT", required=True)
-    template = iam_commands.add_parser(
-        "template",
-        help="the organisation's CloudFormation template (deploy it in every region)",
-    )
-    template.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
-    template.add_argument("-q", "--quiet", action="store_true", help=argparse.SUPPRESS)
-    template.set_defaults(run="admin:run_iam_template")
-    project = iam_commands.add_parser(
-        "project",
-        parents=[common],
-        help="Owner, Contributor and Viewer policies and a permissions boundary for a project",
-        description="Print a CloudFormation template (or, with --format json, the policy "
-        "documents) granting Owner, Contributor and Viewer access to one project's "
-        "keys and version records in every region, plus a permissions boundary. "
-        "Reads the organisation configuration and each region's bucket name.",
-    )
+    _command(iam_commands, "template", [_options(where=False, shown=False)])
+    project = _command(iam_commands, "project", common)
     project.add_argument("project", metavar="PROJECT")
     project.add_argument(
         "--format",
@@ -161,56 +209,35 @@ def build_parser() -> argparse.ArgumentParser:
         default="*",
         help="account id in the SSM ARNs of --format json (default: *)",
     )
-    project.set_defaults(run="admin:run_iam_project")
 
-    info = commands.add_parser(
-        "info",
-        parents=[common],
-        help="show a staged version: files, SHA-256, metadata, regions",
-        description="Show a staged version (default: the latest): its files with size, "
-        "SHA-256 and metadata, and which regions hold it.",
-    )
-    info.add_argument("project", metavar="PROJECT")
-    info.add_argument("version", metavar="VERSION", nargs="?", help="default: the latest")
-    info.add_argument("--json", action="store_true", help="print the result as JSON")
-    info.set_defaults(run="read:run_info")
 
-    versions = commands.add_parser(
-        "versions", parents=[common], help="list a project's staged versions, newest first"
-    )
+def _add_reading(commands: Commands, common: list[argparse.ArgumentParser]) -> None:
+    info = _command(commands, "info", common)
+    _version(info, required=False)
+    _json(info)
+
+    versions = _command(commands, "versions", common)
     versions.add_argument("project", metavar="PROJECT")
-    versions.add_argument("--json", action="store_true", help="print the result as JSON")
-    versions.set_defaults(run="read:run_versions")
+    _json(versions)
 
-    download = commands.add_parser(
-        "download",
-        parents=[common],
-        help="download a staged version, verifying every file",
-        description="Download a staged version's files (default: the latest version, every "
-        "file). Each file is verified against its SHA-256 before it is moved into "
-        "place; a region holding bad bytes is skipped with a warning.",
-    )
-    download.add_argument("project", metavar="PROJECT")
-    download.add_argument("version", metavar="VERSION", nargs="?", help="default: the latest")
+    download = _command(commands, "download", common)
+    _version(download, required=False)
     download.add_argument(
         "--dest",
         metavar="DIR",
         default=".",
         help="directory to download into (created if needed; default: .)",
     )
-    download.add_argument(
+    _repeated(
+        download,
         "--file",
-        metavar="NAME",
-        action="append",
-        default=[],
-        help="a file name or glob such as '*.whl' (repeatable; default: all)",
+        "NAME",
+        "a file name or glob such as '*.whl' (repeatable; default: all)",
     )
     download.add_argument(
         "--force", action="store_true", help="replace existing files whose content differs"
     )
-    download.add_argument("--json", action="store_true", help="print the result as JSON")
-    download.set_defaults(run="read:run_download")
-    return parser
+    _json(download)
 
 
 def settings_of(args: argparse.Namespace) -> Settings:

@@ -71,9 +71,9 @@ def run_download(args: argparse.Namespace, console: Console) -> int:
         large = any(f.size >= MULTIPART_THRESHOLD for f in chosen)
         bar = console.progress_bar(sum(f.size for f in chosen)) if large else None
         try:
-            done = session.download_version(
+            done = session.download(
                 info,
-                dest,
+                dest=dest,
                 files=args.file,
                 force=args.force,
                 warn=console.warn,

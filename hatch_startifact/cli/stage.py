@@ -17,16 +17,16 @@ def run_stage(args: argparse.Namespace, console: Console) -> int:
     metadata, problems = split_metadata_pairs(args.metadata)
     display = StageDisplay(console)
     with Session(settings=settings_of(args)) as session:
-        request = session.prepare(
-            args.project,
-            args.version,
-            args.paths,
-            metadata,
-            dry_run=args.dry_run,
-            problems=problems,
-        )
         try:
-            report = session.stage_request(request, listener=display)
+            report = session.stage(
+                args.project,
+                args.version,
+                args.paths,
+                metadata,
+                dry_run=args.dry_run,
+                listener=display,
+                problems=problems,
+            )
         finally:
             display.close()
     if console.json_mode:

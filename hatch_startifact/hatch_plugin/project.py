@@ -77,15 +77,15 @@ def stage_project(
         paths = current_artifacts(project.build_dir, project.name, project.version)
     display = StageDisplay(screen)
     with Session(settings=settings) as session:
-        request = session.prepare(
-            config.project or project.name,
-            project.version,
-            paths,
-            dry_run=options.dry_run,
-            directory=project.root,
-        )
         try:
-            report = session.stage_request(request, listener=display)
+            report = session.stage(
+                config.project or project.name,
+                project.version,
+                paths,
+                dry_run=options.dry_run,
+                listener=display,
+                directory=project.root,
+            )
         finally:
             display.close()
     summary, _ = summarise(report)

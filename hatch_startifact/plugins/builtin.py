@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import subprocess
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from hatch_startifact.plugins.hookspecs import hookimpl
@@ -77,37 +77,37 @@ class GitProvenance:
         return dict(self._described[directory])
 
 
+#: Providers whose run URL is a variable: (the variable that says so, run id, URL, job).
+_PROVIDERS = {
+    "gitlab-ci": ("GITLAB_CI", "CI_PIPELINE_ID", "CI_PIPELINE_URL", "CI_JOB_NAME"),
+    "circleci": ("CIRCLECI", "CIRCLE_WORKFLOW_ID", "CIRCLE_BUILD_URL", "CIRCLE_JOB"),
+}
+
+
+def _github_actions(get: Callable[..., str | None]) -> dict[str, str]:
+    run_id = get("GITHUB_RUN_ID", "") or ""
+    url = ""
+    if run_id and get("GITHUB_SERVER_URL") and get("GITHUB_REPOSITORY"):
+        url = f"{get('GITHUB_SERVER_URL')}/{get('GITHUB_REPOSITORY')}/actions/runs/{run_id}"
+        if get("GITHUB_RUN_ATTEMPT"):
+            url += f"/attempts/{get('GITHUB_RUN_ATTEMPT')}"
+    job = get("GITHUB_JOB", "") or ""
+    return {"provider": "github-actions", "run_id": run_id, "run_url": url, "job": job}
+
+
 def ci_metadata(environ: Mapping[str, str]) -> dict[str, str]:
     """Metadata about the CI run, from the provider's documented environment variables."""
     get = environ.get
-    if get("GITHUB_ACTIONS") == "true":
-        run_id = get("GITHUB_RUN_ID", "")
-        url = ""
-        if run_id and get("GITHUB_SERVER_URL") and get("GITHUB_REPOSITORY"):
-            url = f"{get('GITHUB_SERVER_URL')}/{get('GITHUB_REPOSITORY')}/actions/runs/{run_id}"
-            if get("GITHUB_RUN_ATTEMPT"):
-                url += f"/attempts/{get('GITHUB_RUN_ATTEMPT')}"
-        found = {
-            "provider": "github-actions",
-            "run_id": run_id,
-            "run_url": url,
-            "job": get("GITHUB_JOB", ""),
-        }
-    elif get("GITLAB_CI") == "true":
-        found = {
-            "provider": "gitlab-ci",
-            "run_id": get("CI_PIPELINE_ID", ""),
-            "run_url": get("CI_PIPELINE_URL", ""),
-            "job": get("CI_JOB_NAME", ""),
-        }
-    elif get("CIRCLECI") == "true":
-        found = {
-            "provider": "circleci",
-            "run_id": get("CIRCLE_WORKFLOW_ID", ""),
-            "run_url": get("CIRCLE_BUILD_URL", ""),
-            "job": get("CIRCLE_JOB", ""),
-        }
-    else:
+    found = _github_actions(get) if get("GITHUB_ACTIONS") == "true" else None
+    for provider, (flag, run_id, run_url, job) in _PROVIDERS.items():
+        if found is None and get(flag) == "true":
+            found = {
+                "provider": provider,
+                "run_id": get(run_id, ""),
+                "run_url": get(run_url, ""),
+                "job": get(job, ""),
+            }
+    if found is None:
         return {}
     cleaned = {f"startifact.ci.{k}": _clean(v) for k, v in found.items()}
     return {k: v for k, v in cleaned.items() if v}

@@ -84,7 +84,15 @@ def stage_file(
     key = layout.artifact_key(target.project, target.version, name)
     status = Status.ALREADY
     if key not in found.listing:
-        if region.upload_artifact(found.bucket, key, artifact, progress):
+        if region.upload_artifact(
+            found.bucket,
+            key,
+            artifact.path,
+            size=artifact.size,
+            sha256_base64=artifact.sha256_base64,
+            part_sha256=artifact.part_sha256,
+            progress=progress,
+        ):
             status = Status.STAGED
         else:  # someone else wrote it between our listing and our upload
             info = region.list_objects(found.bucket, key).get(key)

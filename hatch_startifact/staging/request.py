@@ -1,12 +1,12 @@
-"""What to stage: inputs checked (every problem at once), changed and refused by plugins, files
-hashed, in that order. Nothing here reads or writes AWS."""
+"""What to stage: the caller's inputs checked (every problem at once), then the files hashed
+into a `StageRequest`. Plugins act between the two (`hatch_startifact.session.Session.stage`
+runs them). Nothing here reads or writes AWS."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from hatch_startifact.errors import InvalidInputError
 from hatch_startifact.staging.artifacts import Artifact, check_paths
@@ -30,55 +30,22 @@ class StageRequest:
         return {**self.metadata, **self.file_metadata.get(filename, {})}
 
 
-class StageHooks(Protocol):
-    """What preparing a stage asks of plugins (`hatch_startifact.plugins.host.Plugins`)."""
-
-    def version(self, project: str, version: str, paths: Sequence[Path], directory: Path) -> str:
-        """The version to stage."""
-
-    def check(
-        self,
-        project: str,
-        version: str,
-        paths: Sequence[Path],
-        metadata: Mapping[str, str],
-        directory: Path,
-    ) -> list[str]:
-        """Every reason not to stage."""
-
-    def metadata(
-        self,
-        user: Mapping[str, str],
-        *,
-        project: str,
-        version: str,
-        filename: str,
-        path: Path,
-        size: int,
-        sha256: str,
-        directory: Path,
-    ) -> dict[str, str]:
-        """Metadata to add to one file's document."""
+#: Checked inputs: the normalised project and version, the files to read, the metadata.
+Inputs = tuple[str, str, tuple[Path, ...], dict[str, str]]
 
 
-def prepare(
+def check_inputs(
     project: str,
     version: str,
     paths: Iterable[str | Path],
     metadata: Mapping[str, str] | None = None,
-    *,
-    dry_run: bool = False,
     problems: Iterable[str] = (),
-    hooks: StageHooks | None = None,
-    directory: Path | None = None,
-) -> StageRequest:
-    """Check every input, reporting every problem at once; then let ``hooks`` change the
-    version and refuse the stage; then hash the files and let ``hooks`` add metadata.
+) -> Inputs:
+    """Check every input, reporting every problem at once (files are looked at, not read).
 
     :param problems: problems the caller already found (in its own options), reported with
         these.
-    :param directory: the project directory plugins are told about (default: cwd).
-    :raises InvalidInputError: naming every problem; nothing was read but file names.
+    :raises InvalidInputError: naming every problem.
     """
     metadata = dict(metadata or {})
     project_name, project_problem = check_project(project)
@@ -94,28 +61,7 @@ def prepare(
         raise InvalidInputError(problems)
     assert project_name is not None
     assert version_name is not None
-    if hooks is None:
-        return StageRequest(project_name, version_name, hash_files(found), metadata, dry_run)
-    where = directory or Path.cwd()
-    version_name = hooks.version(project_name, version_name, found, where)
-    refused = hooks.check(project_name, version_name, found, metadata, where)
-    if refused:
-        raise InvalidInputError(refused)
-    hashed = hash_files(found)
-    added = {
-        a.filename: hooks.metadata(
-            metadata,
-            project=project_name,
-            version=version_name,
-            filename=a.filename,
-            path=a.path,
-            size=a.size,
-            sha256=a.sha256,
-            directory=where,
-        )
-        for a in hashed
-    }
-    return StageRequest(project_name, version_name, hashed, metadata, dry_run, added)
+    return project_name, version_name, tuple(found), metadata
 
 
 def hash_files(paths: Sequence[Path]) -> tuple[Artifact, ...]:

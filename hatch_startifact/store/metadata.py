@@ -19,9 +19,9 @@ import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Protocol
 
-from hatch_startifact import __version__
-from hatch_startifact.staging.artifacts import Artifact
+from hatch_startifact.__about__ import __version__
 from hatch_startifact.store.documents import load
 
 
@@ -30,8 +30,20 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class Described(Protocol):
+    """What a metadata document says of a file (`hatch_startifact.staging.artifacts.Artifact`
+    is one)."""
+
+    @property
+    def filename(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...
+
+
 def metadata_document(
-    project: str, version: str, artifact: Artifact, metadata: Mapping[str, str], staged_at: str
+    project: str, version: str, artifact: Described, metadata: Mapping[str, str], staged_at: str
 ) -> bytes:
     document = {
         "project": project,

@@ -1,4 +1,4 @@
-"""Names as DESIGN.md section 2 has them: validated, then normalised, never mangled.
+"""Names as docs/staging.md (Names) has them: validated, then normalised, never mangled.
 
 Each ``check_*`` function returns ``(value, problem)``: the normalised value, or ``None`` and
 a sentence saying what is wrong, so callers can collect every problem before raising.

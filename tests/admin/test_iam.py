@@ -1,19 +1,19 @@
 """Least-privilege IAM: the organisation template, a project's policies, ``startifact iam``.
 
-The documents are checked with cfn-lint and parsed, and their grants compared with DESIGN.md
-section 3. What moto cannot enforce (SSM resources, S3 conditions) is checked here on the
-documents, and by replaying the calls a real stage / read makes against them.
+The documents are checked with cfn-lint and parsed, and their grants compared with the Read,
+Write and Configure grants of docs/permissions.md. What moto cannot enforce (SSM resources, S3
+conditions) is checked here on the documents, and by replaying the calls a real stage / read
+makes against them.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import boto3
 import cfnlint.api  # type: ignore[import-untyped]  # cfn-lint ships no type information
 import pytest
 from cfnlint.decode.cfn_yaml import (  # type: ignore[import-untyped]  # no type information
@@ -24,9 +24,18 @@ from hatch_startifact.admin.iam import organisation_template, project_policies, 
 from hatch_startifact.config.organisation import OrganisationConfig
 from hatch_startifact.errors import InvalidInputError
 from hatch_startifact.session import Session
-from tests.conftest import BUCKET_PARAMETER, REGIONS, MakeOrganisation, RunCli
-
-MakeFile = Callable[..., Path]
+from tests.fixtures.commands import RunCli
+from tests.helpers import (
+    BUCKET_PARAMETER,
+    REGIONS,
+    Grant,
+    MakeFile,
+    MakeOrganisation,
+    allows,
+    as_list,
+    boto3_session,
+    grants,
+)
 
 ORGANISATION = OrganisationConfig(
     bucket_name_param=BUCKET_PARAMETER,
@@ -42,8 +51,6 @@ ROLES = ("Owner", "Contributor", "Viewer", "Boundary")
 #: An SSM parameter ARN in the organisation template (region and account of the stack).
 TEMPLATE_SSM = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
 
-Grant = tuple[str, str, str]  # action, resource, condition (JSON, "" when none)
-
 
 def lint(template: str) -> list[str]:
     """Every cfn-lint match (errors, warnings and informational), as text."""
@@ -51,59 +58,6 @@ def lint(template: str) -> list[str]:
         f"{m.rule.id} {m.message} at {'/'.join(map(str, m.path))}"
         for m in cfnlint.api.lint(template)
     ]
-
-
-def as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list) else [value]
-
-
-def grants(document: Mapping[str, Any], effect: str = "Allow") -> set[Grant]:
-    """Every (action, resource, condition) of a policy document's ``effect`` statements."""
-    found: set[Grant] = set()
-    for statement in document["Statement"]:
-        assert statement["Effect"] in {"Allow", "Deny"}, statement
-        assert not {"NotAction", "NotResource", "Principal"} & set(statement)
-        if statement["Effect"] != effect:
-            continue
-        condition = (
-            json.dumps(statement["Condition"], sort_keys=True) if "Condition" in statement else ""
-        )
-        for action in as_list(statement["Action"]):
-            for resource in as_list(statement["Resource"]):
-                found.add((str(action), resource_text(resource), condition))
-    return found
-
-
-def resource_text(resource: Any) -> str:
-    """A template resource as text: ``!Sub`` strings as written, ``!GetAtt X.Arn`` as
-    ``${X.Arn}``."""
-    if isinstance(resource, str):
-        return str(resource)
-    assert isinstance(resource, Mapping), resource
-    assert len(resource) == 1, resource
-    ((function, argument),) = resource.items()
-    if function == "Fn::Sub":
-        assert isinstance(argument, str), f"Fn::Sub of {argument!r} is not a plain string"
-        return str(argument)
-    if function == "Fn::GetAtt":
-        parts = argument.split(".") if isinstance(argument, str) else list(argument)
-        return "${" + ".".join(map(str, parts)) + "}"
-    raise AssertionError(f"unexpected resource {resource!r}")
-
-
-def resolved(document: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
-    """A template's policy document with every ``${...}`` of its resources substituted."""
-    statements = []
-    for statement in document["Statement"]:
-        resources = []
-        for resource in as_list(statement["Resource"]):
-            text = resource_text(resource)
-            for name, value in values.items():
-                text = text.replace(f"${{{name}}}", value)
-            assert "${" not in text, text
-            resources.append(text)
-        statements.append({**statement, "Resource": resources})
-    return {**document, "Statement": statements}
 
 
 def ssm(name: str, regions: Mapping[str, str] = BUCKETS, account: str = "*") -> set[str]:
@@ -168,7 +122,8 @@ def test_the_organisation_template_takes_the_four_parameters(organisation: Any) 
 def test_the_template_parameters_accept_exactly_the_configurations_forms(
     organisation: Any, parameter: str, valid: list[str], invalid: list[str]
 ) -> None:
-    """The prefixes have the forms of DESIGN.md section 1 (CloudFormation matches whole values)."""
+    """The prefixes have the forms of docs/configuration.md (Validation); CloudFormation matches
+    whole values."""
     pattern = re.compile(str(organisation["Parameters"][parameter]["AllowedPattern"]))
     assert [v for v in valid if not pattern.fullmatch(v)] == []
     assert [v for v in invalid if pattern.fullmatch(v)] == []
@@ -205,7 +160,9 @@ def test_the_bucket_name_parameter_holds_the_bucket_name(organisation: Any) -> N
     assert parameter["Properties"]["Type"] == "String"
 
 
-def test_the_organisation_policies_grant_exactly_design_section_3(organisation: Any) -> None:
+def test_the_organisation_policies_grant_exactly_the_documented_permissions(
+    organisation: Any,
+) -> None:
     policies = {
         name: grants(resource["Properties"]["PolicyDocument"])
         for name, resource in organisation["Resources"].items()
@@ -443,42 +400,6 @@ def test_a_project_name_too_long_for_iam_policy_names_is_refused() -> None:
 # ---- replaying real calls against the documents ------------------------------------------
 
 
-def _pattern(glob: str) -> re.Pattern[str]:
-    """An IAM wildcard (``*`` any run, ``?`` one character) as a regular expression."""
-    return re.compile(
-        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob)
-    )
-
-
-def allows(
-    document: Mapping[str, Any],
-    action: str,
-    resource: str,
-    context: Mapping[str, str] | None = None,
-) -> bool:
-    """Whether a document allows ``action`` on ``resource``, as IAM decides: an explicit Deny
-    wins, else some Allow must apply (a StringLike condition on a missing key does not)."""
-    applying = [s for s in document["Statement"] if _applies(s, action, resource, context or {})]
-    if any(s["Effect"] == "Deny" for s in applying):
-        return False
-    return any(s["Effect"] == "Allow" for s in applying)
-
-
-def _applies(
-    statement: Mapping[str, Any], action: str, resource: str, context: Mapping[str, str]
-) -> bool:
-    if not any(_pattern(a).fullmatch(action) for a in as_list(statement["Action"])):
-        return False
-    if not any(_pattern(r).fullmatch(resource) for r in as_list(statement["Resource"])):
-        return False
-    conditions = statement.get("Condition", {})
-    assert set(conditions) <= {"StringLike"}, conditions
-    return all(
-        key in context and any(_pattern(v).fullmatch(context[key]) for v in as_list(values))
-        for key, values in conditions.get("StringLike", {}).items()
-    )
-
-
 Call = tuple[str, str, dict[str, str]]  # action, resource, condition context
 
 _S3_ACTIONS = {
@@ -523,9 +444,9 @@ def recorded(
         service = model.service_model.service_name
         calls.append(_as_call(service, model.name, params, str(context["client_region"])))
 
-    boto3_session = boto3.Session(region_name="us-east-1")
-    boto3_session.events.register("before-parameter-build", record)
-    with Session(boto3_session=boto3_session) as session:
+    with Session(
+        boto3_session=boto3_session(("before-parameter-build", record), region_name="us-east-1")
+    ) as session:
         yield session, calls
 
 

@@ -1,4 +1,4 @@
-"""Staging works with exactly the Write grants of DESIGN.md section 3, and no more.
+"""Staging works with exactly the Write grant of docs/permissions.md, and no more.
 
 moto enforces IAM in server mode for S3 resources; it evaluates SSM actions against ``*``, so
 the SSM side is proven by recording every call a stage makes (in-process, real clients).
@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from cfnlint.decode.cfn_yaml import (  # type: ignore[import-untyped]  # no type information
     loads as load_cfn_yaml,
@@ -22,25 +20,25 @@ from cfnlint.decode.cfn_yaml import (  # type: ignore[import-untyped]  # no type
 from hatch_startifact.admin.iam import organisation_template, project_policies
 from hatch_startifact.config.organisation import OrganisationConfig
 from hatch_startifact.session import Session
-from tests.admin.test_iam import allows, grants, resolved
-from tests.conftest import (
+from tests.fixtures.commands import MakeProject, RunCli, RunHatch
+from tests.fixtures.moto import disable_iam, enforce_iam
+from tests.helpers import (
     BUCKET_PARAMETER,
+    MakeFile,
     MakeOrganisation,
-    MakeProject,
     Organisation,
-    Result,
-    RunCli,
-    RunHatch,
-    aws_client,
-    disable_iam,
-    enforce_iam,
+    allows,
+    boto3_session,
+    grants,
+    iam_user,
+    one_error_line,
+    resolved,
+    staged_by_cli,
 )
-
-MakeFile = Callable[..., Path]
 
 
 def write_policy(org: Organisation) -> dict[str, Any]:
-    """The Write grant: exactly what DESIGN.md section 3 lists (SSM on * as moto needs)."""
+    """The Write grant: exactly what docs/permissions.md lists (SSM on * as moto needs)."""
     prefix = org.key_prefix
     buckets = list(org.buckets.values())
     return {
@@ -79,23 +77,12 @@ def read_policy(org: Organisation) -> dict[str, Any]:
     }
 
 
-def user_with(policy: dict[str, Any], name: str) -> dict[str, str]:
-    iam = aws_client("iam", "us-east-1")
-    iam.create_user(UserName=name)
-    iam.put_user_policy(UserName=name, PolicyName="grant", PolicyDocument=json.dumps(policy))
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    return {
-        "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
-        "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
-    }
-
-
 @pytest.mark.e2e
 def test_the_write_grant_is_enough_to_stage_restage_and_move_latest(
     run_cli: RunCli, server: str, make_organisation: MakeOrganisation, make_file: MakeFile
 ) -> None:
     org = make_organisation(key_prefix="artifacts/", parameter_prefix="/staging")
-    stager = user_with(write_policy(org), "stager")
+    stager = iam_user(write_policy(org), "stager")
     big = make_file("lib-2.0.tar.gz", b"x" * (9 * 1024 * 1024))  # multipart too
     enforce_iam(server)
 
@@ -115,7 +102,7 @@ def test_a_reader_cannot_stage_and_is_told_which_permission_is_missing(
     run_cli: RunCli, server: str, make_organisation: MakeOrganisation, make_file: MakeFile
 ) -> None:
     org = make_organisation(regions=["us-east-1"])
-    reader = user_with(read_policy(org), "reader")
+    reader = iam_user(read_policy(org), "reader")
     enforce_iam(server)
 
     result = run_cli("stage", "lib", "1.0", make_file("lib-1.0.tar.gz"), env=reader)
@@ -138,8 +125,7 @@ def test_staging_calls_only_the_write_actions_on_the_allowed_parameters(
         service = model.service_model.service_name
         calls.append((service, model.name, str(params.get("Name", ""))))
 
-    session = boto3.Session(region_name="us-east-1")
-    session.events.register("before-parameter-build", record)
+    session = boto3_session(("before-parameter-build", record), region_name="us-east-1")
     with Session(boto3_session=session) as startifact:
         for _ in range(2):  # stage, then re-stage
             report = startifact.stage("lib", "1.0", [make_file("lib-1.0.tar.gz")])
@@ -210,21 +196,13 @@ def lib_a(server: str, make_organisation: MakeOrganisation) -> ProjectAccess:
     access = ProjectAccess(
         org,
         policies,
-        owner=user_with(for_moto(policies["Owner"]), "owner-A"),
-        contributor=user_with(for_moto(policies["Contributor"]), "contributor-A"),
-        viewer=user_with(for_moto(policies["Viewer"]), "viewer-A"),
+        owner=iam_user(for_moto(policies["Owner"]), "owner-A"),
+        contributor=iam_user(for_moto(policies["Contributor"]), "contributor-A"),
+        viewer=iam_user(for_moto(policies["Viewer"]), "viewer-A"),
         server=server,
     )
     enforce_iam(server)
     return access
-
-
-def one_error(result: Result) -> str:
-    """The single line a failure prints on standard error, never a traceback."""
-    assert "Traceback" not in result.stderr + result.stdout
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def denied_everywhere(action: str, resource: str) -> str:
@@ -265,7 +243,7 @@ def test_a_project_viewer_reads_but_is_refused_staging_naming_the_permission(
     run_cli: RunCli, lib_a: ProjectAccess, make_file: MakeFile, tmp_path: Path
 ) -> None:
     sdist = make_file("lib_a-1.0.tar.gz")
-    assert run_cli("stage", "lib-a", "1.0", sdist, env=lib_a.contributor).returncode == 0
+    staged_by_cli(run_cli, "lib-a", "1.0", sdist, env=lib_a.contributor)
 
     info = run_cli("info", "lib-a", "--json", env=lib_a.viewer)
     versions = run_cli("versions", "lib-a", "--json", env=lib_a.viewer)
@@ -285,7 +263,7 @@ def test_a_project_viewer_reads_but_is_refused_staging_naming_the_permission(
     assert (download.returncode, download.stderr) == (0, "")
     assert (tmp_path / "out" / "lib_a-1.0.tar.gz").read_bytes() == sdist.read_bytes()
     assert staged.returncode == 1
-    assert one_error(staged) == (
+    assert one_error_line(staged) == (
         "error: 2 of 2 region(s) failed ("
         + denied_everywhere("s3:ListBucket", "arn:aws:s3:::{bucket}")
         + "); fix the cause and re-run the same command to complete them"
@@ -306,7 +284,7 @@ def test_a_project_writer_is_refused_another_project_and_writes_nothing(
     # In AWS the s3:prefix condition refuses the listing first; moto ignores conditions, so
     # here the first write is refused.
     assert result.returncode == 1
-    assert one_error(result) == (
+    assert one_error_line(result) == (
         "error: 2 of 2 region(s) failed ("
         + denied_everywhere(
             "s3:PutObject", "arn:aws:s3:::{bucket}/artifacts/lib-b/1.0/lib_b-1.0.tar.gz"

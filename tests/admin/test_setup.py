@@ -7,11 +7,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
-import botocore.loaders
-import botocore.session
 import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
-from botocore.compat import HTTPHeaders
 
 from hatch_startifact.admin.setup import (
     Existing,
@@ -23,18 +20,15 @@ from hatch_startifact.admin.setup import (
 from hatch_startifact.aws import Aws
 from hatch_startifact.config.organisation import OrganisationConfig
 from hatch_startifact.errors import UsageError
-from tests.conftest import REGIONS, MakeOrganisation, aws_client, write_configuration
-
-_MODELS = botocore.loaders.create_loader()
-
-
-def hook(session: boto3.Session, event: str, handler: Callable[..., Any]) -> None:
-    """Register a botocore event handler on ``session``; clients built afterwards call it.
-
-    (Typed loosely: a ``before-send`` handler may answer with a response.)
-    """
-    session.events.register(event, handler)
-
+from tests.helpers import (
+    REGIONS,
+    MakeOrganisation,
+    aws_client,
+    boto3_session,
+    register,
+    ssm_error,
+    write_configuration,
+)
 
 EXISTING = {
     "bucket_name_param": "/buckets/old",
@@ -45,17 +39,9 @@ EXISTING = {
 }
 
 
-def botocore_session() -> botocore.session.Session:
-    """A fresh botocore session that reuses the service models already read (keeps tests fast)."""
-    core = botocore.session.get_session()
-    core.register_component("data_loader", _MODELS)
-    return core
-
-
 @pytest.fixture
 def session(mocked: None) -> boto3.Session:
-    boto3.setup_default_session(botocore_session=botocore_session())  # for seeding clients
-    return boto3.Session(botocore_session=botocore_session())
+    return boto3_session()
 
 
 @pytest.fixture
@@ -73,18 +59,8 @@ def parameter(region: str, name: str = "/startifact") -> str | None:
         return None
 
 
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self, **kwargs: Any) -> Iterator[bytes]:
-        yield self._data
-
-
-def denied(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
-    body = b'{"__type": "AccessDeniedException", "message": "not authorized"}'
-    headers = {"Content-Type": "application/x-amz-json-1.1"}
-    return AWSResponse(request.url, 400, HTTPHeaders.from_dict(headers), _Body(body))
+#: A ``before-send`` handler denying the call.
+denied = ssm_error("AccessDeniedException")
 
 
 # ---- build_config -------------------------------------------------------------------------
@@ -236,7 +212,7 @@ def denied_message(region: str, name: str = "/startifact") -> str:
 
 def test_read_existing_names_the_regions_it_may_not_read(session: boto3.Session) -> None:
     write_configuration(EXISTING, regions=("eu-west-2",))
-    hook(session, "before-send.ssm.GetParameter", deny_in("eu-west-2"))
+    register(session, "before-send.ssm.GetParameter", deny_in("eu-west-2"))
 
     assert read_existing(Aws(session), "/startifact", REGIONS) == Existing(
         None, unreadable=(denied_message("eu-west-2"),)
@@ -245,7 +221,7 @@ def test_read_existing_names_the_regions_it_may_not_read(session: boto3.Session)
 
 def test_read_existing_passes_over_a_region_it_may_not_read(session: boto3.Session) -> None:
     write_configuration(EXISTING)
-    hook(session, "before-send.ssm.GetParameter", deny_in("us-east-1"))
+    register(session, "before-send.ssm.GetParameter", deny_in("us-east-1"))
 
     found = read_existing(Aws(session), "/startifact", REGIONS)
 
@@ -318,7 +294,7 @@ def test_write_everywhere_with_only_the_configure_grant_warns_that_it_could_not_
     def deny_bucket_parameter(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse | None:
         return denied(request) if b"/buckets/staging" in (request.body or b"") else None
 
-    hook(session, "before-send.ssm.GetParameter", deny_bucket_parameter)
+    register(session, "before-send.ssm.GetParameter", deny_bucket_parameter)
 
     results = write_everywhere(Aws(session), "/startifact", CONFIG)
 
@@ -338,7 +314,7 @@ def test_write_everywhere_reports_a_region_it_may_not_write(
 ) -> None:
     make_organisation()
 
-    hook(session, "before-send.ssm.PutParameter", deny_in("eu-west-2"))
+    register(session, "before-send.ssm.PutParameter", deny_in("eu-west-2"))
 
     results = write_everywhere(Aws(session), "/startifact", CONFIG)
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -13,7 +11,7 @@ from hatch_startifact.admin.setup import RegionSetup
 from hatch_startifact.cli.admin import _report_setup
 from hatch_startifact.cli.console import Console
 from hatch_startifact.errors import PartialFailureError, StartifactError
-from tests.conftest import MakeOrganisation
+from tests.helpers import MakeFile, MakeOrganisation
 
 
 def test_setup_that_failed_in_some_regions_is_a_partial_failure_naming_them() -> None:
@@ -53,7 +51,7 @@ def _stage_in_child(endpoint: str, path: str, queue: multiprocessing.Queue[int])
 @pytest.mark.e2e
 @pytest.mark.parametrize("method", multiprocessing.get_all_start_methods())
 def test_staging_works_under_every_multiprocessing_start_method(
-    method: str, server: str, make_organisation: MakeOrganisation, make_file: Callable[..., Path]
+    method: str, server: str, make_organisation: MakeOrganisation, make_file: MakeFile
 ) -> None:
     org = make_organisation()
     context = multiprocessing.get_context(method)

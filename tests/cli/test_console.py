@@ -9,13 +9,7 @@ import pytest
 
 from hatch_startifact.cli.console import Console
 from hatch_startifact.display import ProgressBar
-from tests.helpers import Terminal
-
-
-def make_console(**options: bool) -> tuple[Console, io.StringIO, io.StringIO]:
-    out, err = io.StringIO(), io.StringIO()
-    return Console(out=out, err=err, **options), out, err
-
+from tests.helpers import Terminal, make_console
 
 # ---- Console ----------------------------------------------------------------------------
 

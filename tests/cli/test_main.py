@@ -2,48 +2,32 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import (
+from tests.fixtures.commands import RunCli
+from tests.helpers import (
     BUCKET_PARAMETER,
     REGIONS,
+    MakeFile,
     MakeOrganisation,
-    Organisation,
-    Result,
-    RunCli,
     aws_client,
     create_region,
+    one_error_line,
+    sha256,
+    staged_by_cli,
     write_configuration,
 )
 
 pytestmark = pytest.mark.e2e
-
-MakeFile = Callable[..., Path]
 
 
 def configuration(region: str, parameter: str = "/startifact") -> dict[str, object]:
     value = aws_client("ssm", region).get_parameter(Name=parameter)
     document: dict[str, object] = json.loads(value["Parameter"]["Value"])
     return document
-
-
-def one_error_line(result: Result) -> str:
-    """The single ``error:`` line a failure must print, with no traceback."""
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    return lines[0]
-
-
-def everything_stored(org: Organisation) -> dict[str, dict[str, bytes]]:
-    return {region: org.keys(region) for region in org.regions}
 
 
 # ---- setup ----------------------------------------------------------------------------
@@ -155,7 +139,7 @@ def test_setup_reports_every_bad_flag_at_once(run_cli: RunCli) -> None:
 # ---- stage ----------------------------------------------------------------------------
 
 
-def test_stage_writes_the_exact_layout_of_the_design(
+def test_stage_writes_the_exact_documented_layout(
     run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile
 ) -> None:
     org = make_organisation(key_prefix="artifacts/", parameter_prefix="/staging")
@@ -180,7 +164,7 @@ def test_stage_writes_the_exact_layout_of_the_design(
         assert document["version"] == "1.0.0"
         assert document["filename"] == "my_lib-1.0.0.tar.gz"
         assert document["size"] == len(b"sdist bytes")
-        assert document["sha256"] == hashlib.sha256(b"sdist bytes").hexdigest()
+        assert document["sha256"] == sha256(b"sdist bytes")
         assert document["metadata"] == {"commit": "abc123"}
         assert document["staged_at"].endswith("Z")
         index = json.loads(stored["artifacts/my-lib/index.json"])
@@ -199,22 +183,22 @@ def test_identical_restage_succeeds_and_says_already_staged(
 ) -> None:
     org = make_organisation()
     wheel = make_file("my_lib-1.0.0-py3-none-any.whl")
-    assert run_cli("stage", "my-lib", "1.0.0", wheel).returncode == 0
-    before = everything_stored(org)
+    staged_by_cli(run_cli, "my-lib", "1.0.0", wheel)
+    before = org.everything()
 
     result = run_cli("stage", "my-lib", "1.0.0", wheel)
 
     assert result.returncode == 0
     assert result.stdout.count("already staged  ") == 3
-    assert everything_stored(org) == before
+    assert org.everything() == before
 
 
 def test_different_bytes_are_refused_and_nothing_is_overwritten(
     run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile
 ) -> None:
     org = make_organisation()
-    assert run_cli("stage", "my-lib", "1.0.0", make_file("a.whl", b"first")).returncode == 0
-    before = everything_stored(org)
+    staged_by_cli(run_cli, "my-lib", "1.0.0", make_file("a.whl", b"first"))
+    before = org.everything()
     again = make_file("a.whl", b"second", directory=make_file("x").parent / "other")
 
     result = run_cli("stage", "my-lib", "1.0.0", again)
@@ -225,7 +209,7 @@ def test_different_bytes_are_refused_and_nothing_is_overwritten(
         "ap-south-1, eu-west-2, us-east-1); staged versions are immutable, so release a new "
         "version"
     )
-    assert everything_stored(org) == before
+    assert org.everything() == before
 
 
 def test_latest_never_moves_backwards_or_to_a_prerelease(
@@ -236,7 +220,7 @@ def test_latest_never_moves_backwards_or_to_a_prerelease(
         result = run_cli("stage", "my-lib", version, make_file(f"lib-{version}.tar.gz"))
         assert result.returncode == 0, result.stderr
         assert all(org.latest(r, "my-lib") == "2.0.0" for r in REGIONS)
-    assert run_cli("stage", "my-lib", "2.0.1", make_file("lib-2.0.1.tar.gz")).returncode == 0
+    staged_by_cli(run_cli, "my-lib", "2.0.1", make_file("lib-2.0.1.tar.gz"))
     assert all(org.latest(r, "my-lib") == "2.0.1" for r in REGIONS)
     index = json.loads(org.keys("us-east-1")["my-lib/index.json"])
     assert [v["version"] for v in index["versions"]] == [

@@ -7,10 +7,9 @@ boto3, straight into the bucket, as an attacker or an accident would).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,20 +17,22 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.conftest import (
+from tests.fixtures.commands import RunCli
+from tests.fixtures.moto import enforce_iam
+from tests.helpers import (
     BUCKET_PARAMETER,
     REGIONS,
+    MakeFile,
     MakeOrganisation,
     Organisation,
     Result,
-    RunCli,
     aws_client,
-    enforce_iam,
+    iam_user,
+    sha256,
+    staged_by_cli,
 )
 
 pytestmark = pytest.mark.e2e
-
-MakeFile = Callable[..., Path]
 
 WHEEL = "lib-1.0-py3-none-any.whl"
 WHEEL_BYTES = b"the real wheel of lib 1.0\n"
@@ -46,15 +47,6 @@ def no_ci_provenance(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run as outside CI, so the metadata staged is exactly what each test gives."""
     for name in ("GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI"):
         monkeypatch.delenv(name, raising=False)
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def stage(run_cli: RunCli, version: str, *paths: Path, extra: Sequence[str] = ()) -> None:
-    result = run_cli("stage", "lib", version, *paths, *extra)
-    assert result.returncode == 0, result.stderr
 
 
 def run_all(
@@ -93,15 +85,6 @@ def tree(root: Path) -> dict[str, bytes | None]:
         str(p.relative_to(root)): p.read_bytes() if p.is_file() else None
         for p in sorted(root.rglob("*"))
     }
-
-
-def put_object(org: Organisation, region: str, key: str, body: bytes) -> None:
-    s3 = aws_client("s3", region)
-    s3.put_object(Bucket=org.buckets[region], Key=key, Body=body)
-
-
-def delete_object(org: Organisation, region: str, key: str) -> None:
-    aws_client("s3", region).delete_object(Bucket=org.buckets[region], Key=key)
 
 
 def metadata_document(filename: str, data: bytes, version: str = "1.0") -> bytes:
@@ -180,11 +163,12 @@ def test_info_and_versions_describe_what_is_staged_the_latest_by_default_newest_
     old = make_file("lib-1.9.tar.gz", b"old sdist")
     wheel = make_file("lib-1.10-py3-none-any.whl", b"new wheel bytes")
     sdist = make_file("lib-1.10.tar.gz", b"new sdist")
-    stage(run_cli, "1.9", old)
-    stage(
-        run_cli, "1.10", wheel, sdist, extra=["--metadata", "commit=abc123", "--metadata", "ci=1"]
+    staged_by_cli(run_cli, "lib", "1.9", old)
+    staged_by_cli(
+        run_cli, "lib", "1.10", wheel, sdist, "--metadata", "commit=abc123", "--metadata", "ci=1"
     )
-    stage(run_cli, "2.0rc1", make_file("lib-2.0rc1.tar.gz"))  # never the latest: a pre-release
+    # A pre-release: never the latest.
+    staged_by_cli(run_cli, "lib", "2.0rc1", make_file("lib-2.0rc1.tar.gz"))
     wheel_doc = stored_document(org, "artifacts/lib/1.10/lib-1.10-py3-none-any.whl.metadata.json")
     sdist_doc = stored_document(org, "artifacts/lib/1.10/lib-1.10.tar.gz.metadata.json")
     old_doc = stored_document(org, "artifacts/lib/1.9/lib-1.9.tar.gz.metadata.json")
@@ -221,7 +205,7 @@ def test_info_and_versions_describe_what_is_staged_the_latest_by_default_newest_
             {
                 "filename": "lib-1.9.tar.gz",
                 "size": 9,
-                "sha256": hashlib.sha256(old.read_bytes()).hexdigest(),
+                "sha256": sha256(old.read_bytes()),
                 "staged_at": old_doc["staged_at"],
                 "metadata": {},
                 "key": "artifacts/lib/1.9/lib-1.9.tar.gz",
@@ -259,8 +243,8 @@ def test_download_fetches_every_file_of_the_latest_or_a_given_version(
     old = make_file("lib-1.0.tar.gz", b"old sdist")
     wheel = make_file("lib-2.0-py3-none-any.whl", b"new wheel bytes")
     sdist = make_file("lib-2.0.tar.gz", b"new sdist")
-    stage(run_cli, "1.0", old)
-    stage(run_cli, "2.0", wheel, sdist)
+    staged_by_cli(run_cli, "lib", "1.0", old)
+    staged_by_cli(run_cli, "lib", "2.0", wheel, sdist)
     latest_dest = tmp_path / "not" / "yet" / "there"
     given_dest = tmp_path / "given"
 
@@ -305,7 +289,7 @@ def test_download_file_selects_by_name_or_glob_and_a_glob_matching_nothing_is_an
 ) -> None:
     make_organisation()
     names = ["lib-1.0-cp312-cp312-linux_x86_64.whl", "lib-1.0-py3-none-any.whl", "lib-1.0.tar.gz"]
-    stage(run_cli, "1.0", *(make_file(name) for name in names))
+    staged_by_cli(run_cli, "lib", "1.0", *(make_file(name) for name in names))
     selections = {
         "by-name": ["--file", "lib-1.0.tar.gz"],
         "by-glob": ["--file", "*.whl"],
@@ -339,7 +323,7 @@ def test_an_existing_different_file_needs_force_and_an_identical_one_is_already_
     run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile, tmp_path: Path
 ) -> None:
     make_organisation()
-    stage(run_cli, "1.0", make_file(WHEEL, WHEEL_BYTES))
+    staged_by_cli(run_cli, "lib", "1.0", make_file(WHEEL, WHEEL_BYTES))
     dest = tmp_path / "dest"
     make_file(WHEEL, b"something else", directory=dest)
 
@@ -375,11 +359,11 @@ def test_a_tampered_object_is_skipped_with_a_warning_and_the_good_copy_downloade
     run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile, tmp_path: Path
 ) -> None:
     org = make_organisation(key_prefix="artifacts/")
-    stage(run_cli, "1.0", make_file(WHEEL, WHEEL_BYTES))
+    staged_by_cli(run_cli, "lib", "1.0", make_file(WHEEL, WHEEL_BYTES))
     key = f"artifacts/lib/1.0/{WHEEL}"
     tampered = ["eu-west-2", "ap-south-1"]
     for region in tampered:
-        put_object(org, region, key, EVIL_BYTES)
+        org.write(region, key, EVIL_BYTES)
 
     warnings = download_until_warned(run_cli, ["lib"], tmp_path, good_regions=["us-east-1"])
 
@@ -397,9 +381,9 @@ def test_a_file_tampered_with_in_every_region_is_an_error_and_leaves_nothing(
     run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile, tmp_path: Path
 ) -> None:
     org = make_organisation()
-    stage(run_cli, "1.0", make_file(WHEEL, WHEEL_BYTES))
+    staged_by_cli(run_cli, "lib", "1.0", make_file(WHEEL, WHEEL_BYTES))
     for region in REGIONS:
-        put_object(org, region, f"lib/1.0/{WHEEL}", EVIL_BYTES)
+        org.write(region, f"lib/1.0/{WHEEL}", EVIL_BYTES)
     dest = tmp_path / "dest"
 
     result = run_cli("download", "lib", "--dest", dest)
@@ -425,10 +409,10 @@ def test_an_object_missing_in_some_regions_is_downloaded_from_another(
     run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile, tmp_path: Path
 ) -> None:
     org = make_organisation()
-    stage(run_cli, "1.0", make_file(WHEEL, WHEEL_BYTES))
+    staged_by_cli(run_cli, "lib", "1.0", make_file(WHEEL, WHEEL_BYTES))
     missing = ["us-east-1", "ap-south-1"]
     for region in missing:
-        delete_object(org, region, f"lib/1.0/{WHEEL}")
+        org.delete(region, f"lib/1.0/{WHEEL}")
 
     warnings = download_until_warned(run_cli, ["lib"], tmp_path, good_regions=["eu-west-2"])
 
@@ -444,7 +428,7 @@ def test_a_region_without_its_bucket_name_parameter_is_skipped_with_a_warning(
     run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile, tmp_path: Path
 ) -> None:
     make_organisation()
-    stage(run_cli, "1.0", make_file(WHEEL, WHEEL_BYTES))
+    staged_by_cli(run_cli, "lib", "1.0", make_file(WHEEL, WHEEL_BYTES))
     aws_client("ssm", "ap-south-1").delete_parameter(Name=BUCKET_PARAMETER)
     dest = tmp_path / "dest"
 
@@ -478,7 +462,7 @@ def test_an_unknown_project_or_version_is_one_clear_error(
     run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile, tmp_path: Path
 ) -> None:
     make_organisation()
-    stage(run_cli, "1.0", make_file(WHEEL))
+    staged_by_cli(run_cli, "lib", "1.0", make_file(WHEEL))
 
     results = run_all(
         run_cli,
@@ -516,28 +500,24 @@ def test_hostile_file_names_in_one_region_never_write_outside_the_destination(
     run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile, tmp_path: Path
 ) -> None:
     org = make_organisation()
-    stage(run_cli, "1.0", make_file(WHEEL, WHEEL_BYTES))
+    staged_by_cli(run_cli, "lib", "1.0", make_file(WHEEL, WHEEL_BYTES))
     hostile = "us-east-1"
-    put_object(org, hostile, "lib/index.json", index_document([WHEEL, "../../evil", "/etc/passwd"]))
-    put_object(org, hostile, "lib/1.0/../../evil", EVIL_BYTES)
-    put_object(
-        org,
+    org.write(hostile, "lib/index.json", index_document([WHEEL, "../../evil", "/etc/passwd"]))
+    org.write(hostile, "lib/1.0/../../evil", EVIL_BYTES)
+    org.write(
         hostile,
         "lib/1.0/../../evil.metadata.json",
         metadata_document("../../evil", EVIL_BYTES),
     )
     # No artifact for /etc/passwd, and a digest nothing has: the tests may run as root.
     passwd = json.loads(metadata_document("/etc/passwd", EVIL_BYTES))
-    put_object(
-        org,
+    org.write(
         hostile,
         "lib/1.0//etc/passwd.metadata.json",
         json.dumps({**passwd, "sha256": "0" * 64}).encode(),
     )
-    put_object(org, hostile, f"lib/1.0/{WHEEL}", EVIL_BYTES)
-    put_object(
-        org, hostile, f"lib/1.0/{WHEEL}.metadata.json", metadata_document("../evil", EVIL_BYTES)
-    )
+    org.write(hostile, f"lib/1.0/{WHEEL}", EVIL_BYTES)
+    org.write(hostile, f"lib/1.0/{WHEEL}.metadata.json", metadata_document("../evil", EVIL_BYTES))
     sandbox = tmp_path / "sandbox"
     dest = sandbox / "out" / "dest"
     make_file("keep.txt", b"untouched", directory=sandbox / "out")
@@ -564,11 +544,11 @@ def test_a_file_only_one_region_lists_with_hostile_metadata_costs_a_warning_not_
     run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile, tmp_path: Path
 ) -> None:
     org = make_organisation()
-    stage(run_cli, "1.0", make_file(WHEEL, WHEEL_BYTES))
+    staged_by_cli(run_cli, "lib", "1.0", make_file(WHEEL, WHEEL_BYTES))
     hostile = "eu-west-2"
-    put_object(org, hostile, "lib/index.json", index_document([WHEEL, "evil"]))
-    put_object(org, hostile, "lib/1.0/evil", EVIL_BYTES)
-    put_object(org, hostile, "lib/1.0/evil.metadata.json", metadata_document("../evil", EVIL_BYTES))
+    org.write(hostile, "lib/index.json", index_document([WHEEL, "evil"]))
+    org.write(hostile, "lib/1.0/evil", EVIL_BYTES)
+    org.write(hostile, "lib/1.0/evil.metadata.json", metadata_document("../evil", EVIL_BYTES))
     sandbox = tmp_path / "sandbox"
     make_file("keep.txt", b"untouched", directory=sandbox / "out")
     before = tree(sandbox)
@@ -619,14 +599,7 @@ def reader_keys(org: Organisation) -> dict[str, str]:
             },
         ],
     }
-    iam = aws_client("iam", "us-east-1")
-    iam.create_user(UserName="reader")
-    iam.put_user_policy(UserName="reader", PolicyName="read", PolicyDocument=json.dumps(policy))
-    key = iam.create_access_key(UserName="reader")["AccessKey"]
-    return {
-        "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
-        "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
-    }
+    return iam_user(policy, "reader")
 
 
 def test_the_read_grant_alone_is_enough_for_info_versions_and_download(
@@ -637,7 +610,9 @@ def test_the_read_grant_alone_is_enough_for_info_versions_and_download(
     tmp_path: Path,
 ) -> None:
     org = make_organisation(key_prefix="artifacts/", parameter_prefix="/staging")
-    stage(run_cli, "1.0", make_file(WHEEL, WHEEL_BYTES), make_file("lib-1.0.tar.gz", b"sdist"))
+    staged_by_cli(
+        run_cli, "lib", "1.0", make_file(WHEEL, WHEEL_BYTES), make_file("lib-1.0.tar.gz", b"sdist")
+    )
     reader = reader_keys(org)
     dest = tmp_path / "dest"
     enforce_iam(server)

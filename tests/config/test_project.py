@@ -16,18 +16,13 @@ from hatch_startifact.config.project import (
     project_config_of,
 )
 from hatch_startifact.errors import InvalidInputError, StartifactError
+from tests.helpers import problems_of
 
 RESERVED = (
     "metadata key 'sha256' is reserved for hatch-startifact: choose another name (reserved: "
     "filename, metadata, project, sha256, size, staged_at, staged_by, version and keys "
     "starting with 'startifact')"
 )
-
-
-def problems_of(table: dict[str, Any]) -> tuple[str, ...]:
-    with pytest.raises(InvalidInputError) as raised:
-        parse_project_config(table)
-    return raised.value.problems
 
 
 def write_pyproject(root: Path, text: str) -> Path:
@@ -87,13 +82,13 @@ def test_regions_keep_their_order_without_duplicates() -> None:
     ],
 )
 def test_an_unknown_key_near_a_valid_one_suggests_it(key: str, suggestion: str) -> None:
-    assert problems_of({key: "x"}) == (
+    assert problems_of(parse_project_config, {key: "x"}) == (
         f"tool.startifact.{key} is not an option (did you mean {suggestion!r}?)",
     )
 
 
 def test_an_unknown_key_far_from_every_valid_one_lists_the_valid_keys() -> None:
-    assert problems_of({"colour": "blue"}) == (
+    assert problems_of(parse_project_config, {"colour": "blue"}) == (
         "tool.startifact.colour is not an option "
         "(valid keys: project, regions, parameter, metadata, disable-plugins)",
     )
@@ -103,19 +98,19 @@ def test_an_unknown_key_far_from_every_valid_one_lists_the_valid_keys() -> None:
 
 
 def test_a_parameter_that_is_not_a_string_names_the_path_type_and_value() -> None:
-    assert problems_of({"parameter": 5}) == (
+    assert problems_of(parse_project_config, {"parameter": 5}) == (
         "tool.startifact.parameter must be a string, not int (5)",
     )
 
 
 def test_a_project_that_is_not_a_string_names_the_path_type_and_value() -> None:
-    assert problems_of({"project": ["demo"]}) == (
+    assert problems_of(parse_project_config, {"project": ["demo"]}) == (
         "tool.startifact.project must be a string, not list (['demo'])",
     )
 
 
 def test_metadata_that_is_not_a_table_names_the_path_type_and_value() -> None:
-    assert problems_of({"metadata": "team=data"}) == (
+    assert problems_of(parse_project_config, {"metadata": "team=data"}) == (
         "tool.startifact.metadata must be a table of strings, not str ('team=data')",
     )
 
@@ -144,7 +139,7 @@ def test_metadata_that_is_not_a_table_names_the_path_type_and_value() -> None:
 def test_every_wrong_type_names_the_full_toml_path_the_type_and_the_bad_value(
     table: dict[str, Any], path: str, value: object
 ) -> None:
-    (problem,) = problems_of(table)
+    (problem,) = problems_of(parse_project_config, table)
 
     assert problem.startswith(path)
     assert type(value).__name__ in problem
@@ -152,47 +147,47 @@ def test_every_wrong_type_names_the_full_toml_path_the_type_and_the_bad_value(
 
 
 def test_an_invalid_project_name_is_refused() -> None:
-    assert problems_of({"project": "demo lib"}) == (
+    assert problems_of(parse_project_config, {"project": "demo lib"}) == (
         "tool.startifact.project: invalid project name 'demo lib': use letters, digits, '.', "
         "'_' and '-', starting and ending with a letter or digit (PEP 508)",
     )
 
 
 def test_a_string_that_is_no_region_name_is_refused() -> None:
-    assert problems_of({"regions": "us-east-1,mars-1"}) == (
+    assert problems_of(parse_project_config, {"regions": "us-east-1,mars-1"}) == (
         "tool.startifact.regions: 'mars-1' is not an AWS region name (e.g. us-east-1)",
     )
 
 
 def test_a_region_unknown_to_botocore_is_refused() -> None:
-    assert problems_of({"regions": ["eu-north-9"]}) == (
+    assert problems_of(parse_project_config, {"regions": ["eu-north-9"]}) == (
         f"tool.startifact.regions: 'eu-north-9' is not a region known to botocore "
         f"{botocore.__version__} (upgrade boto3 if the region is new)",
     )
 
 
 def test_an_empty_region_list_is_refused() -> None:
-    assert problems_of({"regions": []}) == (
+    assert problems_of(parse_project_config, {"regions": []}) == (
         "tool.startifact.regions: no regions given: name at least one region "
         "(e.g. us-east-1,eu-west-2)",
     )
 
 
 def test_an_invalid_parameter_name_is_refused() -> None:
-    assert problems_of({"parameter": "bad name"}) == (
+    assert problems_of(parse_project_config, {"parameter": "bad name"}) == (
         "tool.startifact.parameter: 'bad name' is not a valid SSM parameter name "
         "(letters, digits, _ . - /)",
     )
 
 
 def test_a_reserved_metadata_key_is_refused_with_its_full_path() -> None:
-    assert problems_of({"metadata": {"sha256": "abc"}}) == (
+    assert problems_of(parse_project_config, {"metadata": {"sha256": "abc"}}) == (
         f"tool.startifact.metadata.sha256: {RESERVED}",
     )
 
 
 def test_a_metadata_key_with_the_reserved_prefix_is_refused() -> None:
-    (problem,) = problems_of({"metadata": {"startifact-source": "ci"}})
+    (problem,) = problems_of(parse_project_config, {"metadata": {"startifact-source": "ci"}})
 
     assert problem.startswith(
         "tool.startifact.metadata.startifact-source: metadata key 'startifact-source' is "
@@ -201,7 +196,7 @@ def test_a_metadata_key_with_the_reserved_prefix_is_refused() -> None:
 
 
 def test_a_non_string_metadata_value_is_refused() -> None:
-    (problem,) = problems_of({"metadata": {"build": 5}})
+    (problem,) = problems_of(parse_project_config, {"metadata": {"build": 5}})
 
     assert problem.startswith("tool.startifact.metadata.build")
     assert "must be a string, not int" in problem
@@ -216,7 +211,7 @@ def test_every_problem_is_reported_at_once() -> None:
         "metadata": {"sha256": "abc", "team": "data"},
     }
 
-    assert problems_of(table) == (
+    assert problems_of(parse_project_config, table) == (
         "tool.startifact.region is not an option (did you mean 'regions'?)",
         "tool.startifact.project: invalid project name 'demo lib': use letters, digits, '.', "
         "'_' and '-', starting and ending with a letter or digit (PEP 508)",
@@ -385,13 +380,15 @@ def test_disable_plugins_is_read_from_pyproject_toml(tmp_path: Path) -> None:
     ],
 )
 def test_disable_plugins_that_is_not_a_list_of_names_is_refused(value: object, shown: str) -> None:
-    assert problems_of({"disable-plugins": value}) == (
+    assert problems_of(parse_project_config, {"disable-plugins": value}) == (
         f"tool.startifact.disable-plugins must be a list of plugin names, not {shown}",
     )
 
 
 def test_a_bad_disable_plugins_is_reported_with_the_other_problems() -> None:
-    assert problems_of({"disable-plugins": "startifact.git", "parameter": 5}) == (
+    assert problems_of(
+        parse_project_config, {"disable-plugins": "startifact.git", "parameter": 5}
+    ) == (
         "tool.startifact.parameter must be a string, not int (5)",
         "tool.startifact.disable-plugins must be a list of plugin names, not 'startifact.git'",
     )
@@ -410,14 +407,14 @@ def test_a_bad_disable_plugins_is_reported_with_the_other_problems() -> None:
     ],
 )
 def test_an_unknown_key_that_is_not_bare_is_quoted_as_toml_writes_it(key: str, shown: str) -> None:
-    assert problems_of({key: 1}) == (
+    assert problems_of(parse_project_config, {key: 1}) == (
         f"tool.startifact.{shown} is not an option "
         "(valid keys: project, regions, parameter, metadata, disable-plugins)",
     )
 
 
 def test_a_metadata_key_that_is_not_bare_is_quoted_as_toml_writes_it() -> None:
-    (problem,) = problems_of({"metadata": {"a\nb": "x"}})
+    (problem,) = problems_of(parse_project_config, {"metadata": {"a\nb": "x"}})
 
     assert problem.startswith('tool.startifact.metadata."a\\u000ab": invalid metadata key ')
     assert "\n" not in problem

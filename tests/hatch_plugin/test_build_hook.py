@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from tests.conftest import MakeOrganisation, MakeProject, RunHatch
+from tests.fixtures.commands import MakeProject, RunHatch
+from tests.helpers import MakeOrganisation
 
 HOOK_OFF_BY_DEFAULT = "[tool.hatch.build.hooks.startifact]\nenable-by-default = false\n"
 ENABLE = {"HATCH_BUILD_HOOK_ENABLE_STARTIFACT": "1"}

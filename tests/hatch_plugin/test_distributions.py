@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,7 @@ from hatch_startifact.hatch_plugin.distributions import (
     distribution_of,
     expand_named,
 )
-
-MakeFile = Callable[..., Path]
+from tests.helpers import MakeFile
 
 WHEEL = "demo_lib-1.2.0-py3-none-any.whl"
 SDIST = "demo_lib-1.2.0.tar.gz"

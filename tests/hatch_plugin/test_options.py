@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from hatch_startifact.errors import InvalidInputError
 from hatch_startifact.hatch_plugin.options import PublishOptions, parse_options
+from tests.helpers import problems_of
 
 RESERVED_SHA256 = (
     "-o metadata.sha256: metadata key 'sha256' is reserved for hatch-startifact: choose "
     "another name (reserved: filename, metadata, project, sha256, size, staged_at, staged_by, "
     "version and keys starting with 'startifact')"
 )
-
-
-def problems_of(options: dict[str, object]) -> tuple[str, ...]:
-    with pytest.raises(InvalidInputError) as raised:
-        parse_options(options)
-    return raised.value.problems
 
 
 def test_no_options_give_the_defaults() -> None:
@@ -42,7 +36,9 @@ def test_dry_run_accepts_true_and_false_spellings(value: str, expected: bool) ->
 
 
 def test_dry_run_with_any_other_value_is_refused() -> None:
-    assert problems_of({"dry-run": "maybe"}) == ("-o dry-run=maybe: expected true or false",)
+    assert problems_of(parse_options, {"dry-run": "maybe"}) == (
+        "-o dry-run=maybe: expected true or false",
+    )
 
 
 def test_regions_are_split_on_commas() -> None:
@@ -53,13 +49,13 @@ def test_regions_are_split_on_commas() -> None:
 
 
 def test_a_bad_region_is_refused() -> None:
-    assert problems_of({"regions": "us-east-1,mars-1"}) == (
+    assert problems_of(parse_options, {"regions": "us-east-1,mars-1"}) == (
         "-o regions: 'mars-1' is not an AWS region name (e.g. us-east-1)",
     )
 
 
 def test_empty_regions_are_refused() -> None:
-    assert problems_of({"regions": ""}) == (
+    assert problems_of(parse_options, {"regions": ""}) == (
         "-o regions: no regions given: name at least one region (e.g. us-east-1,eu-west-2)",
     )
 
@@ -69,7 +65,7 @@ def test_parameter_is_read() -> None:
 
 
 def test_a_bad_parameter_name_is_refused() -> None:
-    assert problems_of({"parameter": "bad name"}) == (
+    assert problems_of(parse_options, {"parameter": "bad name"}) == (
         "-o parameter: 'bad name' is not a valid SSM parameter name (letters, digits, _ . - /)",
     )
 
@@ -83,11 +79,11 @@ def test_each_metadata_option_adds_one_key() -> None:
 
 
 def test_a_reserved_metadata_key_is_refused() -> None:
-    assert problems_of({"metadata.sha256": "abc"}) == (RESERVED_SHA256,)
+    assert problems_of(parse_options, {"metadata.sha256": "abc"}) == (RESERVED_SHA256,)
 
 
 def test_a_metadata_key_with_the_reserved_prefix_is_refused() -> None:
-    (problem,) = problems_of({"metadata.startifact.source": "ci"})
+    (problem,) = problems_of(parse_options, {"metadata.startifact.source": "ci"})
 
     assert problem.startswith(
         "-o metadata.startifact.source: metadata key 'startifact.source' is reserved for "
@@ -96,7 +92,7 @@ def test_a_metadata_key_with_the_reserved_prefix_is_refused() -> None:
 
 
 def test_an_empty_metadata_key_is_refused() -> None:
-    assert problems_of({"metadata.": "x"}) == (
+    assert problems_of(parse_options, {"metadata.": "x"}) == (
         "-o metadata.: invalid metadata key '': use up to 128 letters, digits, '.', '_' and "
         "'-', starting with a letter or digit",
     )
@@ -107,17 +103,19 @@ def test_an_empty_metadata_key_is_refused() -> None:
     [("dryrun", "dry-run"), ("dry_run", "dry-run"), ("region", "regions")],
 )
 def test_an_unknown_option_near_a_valid_one_suggests_it(key: str, suggestion: str) -> None:
-    assert problems_of({key: "x"}) == (f"-o {key} is not an option (did you mean {suggestion!r}?)",)
+    assert problems_of(parse_options, {key: "x"}) == (
+        f"-o {key} is not an option (did you mean {suggestion!r}?)",
+    )
 
 
 def test_metadata_without_a_key_suggests_the_metadata_form() -> None:
-    assert problems_of({"metadata": "commit=abc"}) == (
+    assert problems_of(parse_options, {"metadata": "commit=abc"}) == (
         "-o metadata is not an option (did you mean 'metadata.KEY'?)",
     )
 
 
 def test_an_unknown_option_far_from_every_valid_one_lists_the_valid_options() -> None:
-    assert problems_of({"verbose": ""}) == (
+    assert problems_of(parse_options, {"verbose": ""}) == (
         "-o verbose is not an option (valid keys: dry-run, regions, parameter, metadata.KEY, "
         "disable-plugins)",
     )
@@ -131,6 +129,7 @@ def test_the_options_hatch_adds_itself_are_accepted() -> None:
 
 def test_every_problem_is_reported_at_once() -> None:
     problems = problems_of(
+        parse_options,
         {
             "no_prompt": False,
             "initialize_auth": False,
@@ -140,7 +139,7 @@ def test_every_problem_is_reported_at_once() -> None:
             "metadata.sha256": "abc",
             "metadata.team": "data",
             "dryrun": "",
-        }
+        },
     )
 
     assert problems == (
@@ -193,11 +192,11 @@ def test_disable_plugins_goes_with_the_other_options() -> None:
 def test_an_option_with_unprintable_characters_is_quoted_so_its_problem_is_one_line(
     options: dict[str, object], problem: str
 ) -> None:
-    assert problems_of(options) == (problem,)
+    assert problems_of(parse_options, options) == (problem,)
 
 
 def test_a_metadata_option_with_a_newline_in_its_key_is_quoted_so_its_problem_is_one_line() -> None:
-    (problem,) = problems_of({"metadata.a\nb": "x"})
+    (problem,) = problems_of(parse_options, {"metadata.a\nb": "x"})
 
     assert problem.startswith("-o 'metadata.a\\nb': invalid metadata key 'a\\nb': ")
     assert "\n" not in problem

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,9 +18,7 @@ from hatch_startifact.hatch_plugin.project import HatchProject, HatchScreen, sta
 from hatch_startifact.staging.artifacts import Artifact
 from hatch_startifact.staging.report import FileResult, StageReport, Status
 from hatch_startifact.staging.request import StageRequest
-from tests.conftest import REGIONS, MakeOrganisation
-
-MakeFile = Callable[..., Path]
+from tests.helpers import REGIONS, MakeFile, MakeOrganisation, Terminal
 
 WHEEL = "demo_lib-1.2.0-py3-none-any.whl"
 SDIST = "demo_lib-1.2.0.tar.gz"
@@ -42,13 +39,6 @@ class Lines:
         return HatchScreen(
             self.info.append, self.success.append, self.warning.append, self.error.append
         )
-
-
-class Terminal(io.StringIO):
-    """A stream that says it is a terminal."""
-
-    def isatty(self) -> bool:
-        return True
 
 
 def size_of(name: str) -> int:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeOrganisation, MakeProject, Result, RunHatch, hatch, write_project
+from tests.fixtures.commands import MakeProject, RunHatch, hatch, write_project
+from tests.helpers import MakeOrganisation, Result
 
 pytestmark = pytest.mark.e2e
 

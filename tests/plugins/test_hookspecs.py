@@ -36,7 +36,8 @@ def test_the_package_exports_the_hookimpl_marker() -> None:
     assert "hookimpl" in hatch_startifact.__all__
 
 
-def test_the_hooks_design_asks_for_are_specified() -> None:
+def test_the_documented_hooks_are_specified() -> None:
+    """The four hooks docs/plugins.md (What a plugin can do) lists."""
     assert set(SPECS) == {
         "startifact_version",
         "startifact_check",

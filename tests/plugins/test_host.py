@@ -17,8 +17,7 @@ from hatch_startifact.errors import InvalidInputError, PluginError
 from hatch_startifact.plugins.host import BUILTIN, PluginInfo, Plugins
 from hatch_startifact.session import Session
 from hatch_startifact.staging.report import Listener, StageReport
-from hatch_startifact.staging.request import prepare
-from tests.conftest import MakeOrganisation, Organisation
+from tests.helpers import MakeFile, MakeOrganisation, Organisation
 
 HERE = Path("/project")
 REPORT = StageReport("lib", "1.0", False, ())
@@ -700,9 +699,12 @@ def stage_with(
     metadata: Mapping[str, str] | None = None,
     dry_run: bool = False,
     listener: Listener | None = None,
+    directory: Path | None = None,
 ) -> StageReport:
     with Session(plugins=host) as session:
-        return session.stage("lib", "1.0", files, metadata, dry_run=dry_run, listener=listener)
+        return session.stage(
+            "lib", "1.0", files, metadata, dry_run=dry_run, listener=listener, directory=directory
+        )
 
 
 def assert_nothing_written(organisation: Organisation) -> None:
@@ -713,7 +715,7 @@ def assert_nothing_written(organisation: Organisation) -> None:
 
 def test_plugins_change_the_version_and_add_metadata_when_staging(
     organisation: Organisation,
-    make_file: Callable[..., Path],
+    make_file: MakeFile,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for name, value in GITHUB.items():
@@ -746,9 +748,7 @@ def test_plugins_change_the_version_and_add_metadata_when_staging(
         assert organisation.latest(region, "lib") == "2.0.0rc1"
 
 
-def test_plugin_metadata_is_per_file(
-    organisation: Organisation, make_file: Callable[..., Path]
-) -> None:
+def test_plugin_metadata_is_per_file(organisation: Organisation, make_file: MakeFile) -> None:
     files = [make_file("lib-1.0-py3-none-any.whl"), make_file("lib-1.0.tar.gz")]
 
     stage_with(make_host(("kind", ByKind())), files, metadata={"team": "data"})
@@ -765,33 +765,30 @@ def test_plugin_metadata_is_per_file(
 
 
 def test_plugins_are_told_the_working_directory_by_default(
-    make_file: Callable[..., Path],
+    organisation: Organisation, make_file: MakeFile
 ) -> None:
     plugin = Versioner(None)
 
-    prepare("lib", "1.0", [make_file("lib-1.0.tar.gz")], hooks=make_host(("v", plugin)))
+    stage_with(make_host(("v", plugin)), [make_file("lib-1.0.tar.gz")], dry_run=True)
 
     assert plugin.calls[0]["directory"] == Path.cwd()
 
 
 def test_plugins_are_told_the_project_directory_given(
-    make_file: Callable[..., Path], tmp_path: Path
+    organisation: Organisation, make_file: MakeFile, tmp_path: Path
 ) -> None:
     plugin = Tagger(None)
-    request = prepare(
-        "lib",
-        "1.0",
-        [make_file("lib-1.0.tar.gz")],
-        hooks=make_host(("t", plugin)),
-        directory=tmp_path,
+
+    report = stage_with(
+        make_host(("t", plugin)), [make_file("lib-1.0.tar.gz")], dry_run=True, directory=tmp_path
     )
 
     assert plugin.calls[0]["directory"] == tmp_path
-    assert request.metadata_of("lib-1.0.tar.gz") == {}
+    assert report.exit_code == 0
 
 
 def test_a_check_refusal_stops_staging_before_anything_is_written(
-    organisation: Organisation, make_file: Callable[..., Path]
+    organisation: Organisation, make_file: MakeFile
 ) -> None:
     checker = Checker(["releases need a ticket"])
     host = make_host(("version", Versioner("2.0")), ("policy", checker))
@@ -805,7 +802,7 @@ def test_a_check_refusal_stops_staging_before_anything_is_written(
 
 
 def test_a_metadata_clash_stops_staging_before_anything_is_written(
-    organisation: Organisation, make_file: Callable[..., Path]
+    organisation: Organisation, make_file: MakeFile
 ) -> None:
     host = make_host(("ticket", Tagger({"team": "ops"})))
 
@@ -817,7 +814,7 @@ def test_a_metadata_clash_stops_staging_before_anything_is_written(
 
 
 def test_staged_plugins_are_told_what_was_staged(
-    organisation: Organisation, make_file: Callable[..., Path]
+    organisation: Organisation, make_file: MakeFile
 ) -> None:
     notifier = Notifier()
     listener = Recorder()
@@ -834,7 +831,7 @@ def test_staged_plugins_are_told_what_was_staged(
 
 
 def test_a_failing_staged_plugin_leaves_the_stage_successful(
-    organisation: Organisation, make_file: Callable[..., Path]
+    organisation: Organisation, make_file: MakeFile
 ) -> None:
     listener = Recorder()
     host = make_host(("broken", FailingNotifier(RuntimeError("mail server down"))))
@@ -851,7 +848,7 @@ def test_a_failing_staged_plugin_leaves_the_stage_successful(
 
 
 def test_a_dry_run_does_not_call_staged_plugins(
-    organisation: Organisation, make_file: Callable[..., Path]
+    organisation: Organisation, make_file: MakeFile
 ) -> None:
     notifier = Notifier()
     host = make_host(("notify", notifier), ("version", Versioner("2.0")))

@@ -15,7 +15,8 @@ from textwrap import dedent
 
 import pytest
 
-from tests.conftest import MakeOrganisation, MakeProject, RunCli, RunHatch
+from tests.fixtures.commands import MakeProject, RunCli, RunHatch
+from tests.helpers import MakeOrganisation
 
 pytestmark = pytest.mark.e2e
 

@@ -9,25 +9,27 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
-import botocore.loaders
-import botocore.session
 import pytest
 
 from hatch_startifact.aws import MULTIPART_THRESHOLD
 from hatch_startifact.errors import DestinationError, StartifactError
 from hatch_startifact.reading.downloads import Downloaded, Downloader, file_sha256
 from hatch_startifact.reading.reader import VersionInfo
-from hatch_startifact.session import Session
-from tests.conftest import MODELS as _MODELS
-from tests.conftest import REGIONS, Hook, MakeOrganisation, Organisation, aws_client, boto3_session
-
-MakeFile = Callable[..., Path]
-OpenSession = Callable[..., Session]
+from tests.helpers import (
+    REGIONS,
+    Hook,
+    MakeFile,
+    MakeOrganisation,
+    OpenSession,
+    Organisation,
+    aws_client,
+    sha256,
+    staged,
+)
 
 #: Downloads repeated with shuffled regions, so that a tampered region is almost surely tried.
 ROUNDS = 20
@@ -51,37 +53,9 @@ class GetObjects:
         return [region for region, asked in self.calls if asked == key]
 
 
-@pytest.fixture
-def open_session(mocked: None) -> Iterator[OpenSession]:
-    """Factory: a Session over a boto3 session of its own, with the hooks given."""
-    seeding = botocore.session.get_session()
-    seeding.register_component("data_loader", _MODELS)
-    boto3.setup_default_session(botocore_session=seeding)
-    opened: list[Session] = []
-
-    def make(*hooks: Hook) -> Session:
-        opened.append(Session(boto3_session=boto3_session(*hooks)))
-        return opened[-1]
-
-    yield make
-    for session in opened:
-        session.close()
-
-
-def stage(open_session: OpenSession, version: str, *paths: Path) -> None:
-    report = open_session().stage("my-lib", version, paths)
-    assert report.exit_code == 0, report
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def put_artifact(org: Organisation, region: str, name: str, body: bytes) -> None:
     """Replace a staged artifact's bytes behind the tool's back."""
-    aws_client("s3", region).put_object(
-        Bucket=org.buckets[region], Key=f"my-lib/1.0.0/{name}", Body=body
-    )
+    org.write(region, f"my-lib/1.0.0/{name}", body)
 
 
 def tampered(org: Organisation, region: str, name: str, real: bytes, forged: bytes) -> str:
@@ -108,7 +82,7 @@ def org(mocked: None, make_organisation: MakeOrganisation) -> Organisation:
 def test_download_writes_every_file_verified(
     org: Organisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
 ) -> None:
-    stage(open_session, "1.0.0", make_file("a.whl", b"wheel"), make_file("a.tar.gz", b"sdist"))
+    staged(open_session(), "1.0.0", make_file("a.whl", b"wheel"), make_file("a.tar.gz", b"sdist"))
     dest = tmp_path / "dest"
     warnings: list[str] = []
 
@@ -128,8 +102,8 @@ def test_download_writes_every_file_verified(
 def test_download_without_a_version_downloads_the_latest(
     org: Organisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
 ) -> None:
-    stage(open_session, "1.0.0", make_file("a-1.0.0.whl"))
-    stage(open_session, "1.1.0", make_file("a-1.1.0.whl"))
+    staged(open_session(), "1.0.0", make_file("a-1.0.0.whl"))
+    staged(open_session(), "1.1.0", make_file("a-1.1.0.whl"))
 
     done = open_session().download("My_Lib", dest=tmp_path / "dest")
 
@@ -140,7 +114,7 @@ def test_download_without_a_version_downloads_the_latest(
 def test_download_creates_the_destination_directory(
     org: Organisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
 ) -> None:
-    stage(open_session, "1.0.0", make_file("a.whl", b"wheel"))
+    staged(open_session(), "1.0.0", make_file("a.whl", b"wheel"))
     dest = tmp_path / "not" / "there" / "yet"
 
     open_session().download("my-lib", "1.0.0", dest)
@@ -152,7 +126,7 @@ def test_download_skips_a_tampered_region_with_a_warning_and_uses_another(
     org: Organisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
 ) -> None:
     real, forged = b"real wheel", b"forged wheel"
-    stage(open_session, "1.0.0", make_file("a.whl", real))
+    staged(open_session(), "1.0.0", make_file("a.whl", real))
     put_artifact(org, "eu-west-2", "a.whl", forged)
     put_artifact(org, "ap-south-1", "a.whl", forged)
     session = open_session()
@@ -178,9 +152,9 @@ def test_download_skips_a_tampered_region_with_a_warning_and_uses_another(
 def test_download_passes_over_a_region_missing_the_object(
     org: Organisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
 ) -> None:
-    stage(open_session, "1.0.0", make_file("a.whl", b"wheel"))
+    staged(open_session(), "1.0.0", make_file("a.whl", b"wheel"))
     for region in ("us-east-1", "ap-south-1"):
-        aws_client("s3", region).delete_object(Bucket=org.buckets[region], Key="my-lib/1.0.0/a.whl")
+        org.delete(region, "my-lib/1.0.0/a.whl")
     session = open_session()
     info = session.info("my-lib", "1.0.0")
     expected = {
@@ -204,7 +178,7 @@ def test_download_when_every_region_is_tampered_leaves_nothing_behind(
     org: Organisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
 ) -> None:
     real, forged = b"real wheel", b"forged wheel"
-    stage(open_session, "1.0.0", make_file("a.whl", real))
+    staged(open_session(), "1.0.0", make_file("a.whl", real))
     for region in REGIONS:
         put_artifact(org, region, "a.whl", forged)
     dest = tmp_path / "dest"
@@ -239,7 +213,7 @@ def test_download_only_the_files_matching_the_patterns(
     org: Organisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
 ) -> None:
     names = ["a-1.0.0-py3-none-any.whl", "a-1.0.0-cp312-abi3.whl", "a-1.0.0.tar.gz"]
-    stage(open_session, "1.0.0", *(make_file(n) for n in names))
+    staged(open_session(), "1.0.0", *(make_file(n) for n in names))
     session = open_session()
 
     for number, (patterns, expected) in enumerate(PATTERNS):
@@ -254,7 +228,7 @@ def test_download_only_the_files_matching_the_patterns(
 def test_download_patterns_are_case_sensitive(
     org: Organisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
 ) -> None:
-    stage(open_session, "1.0.0", make_file("a.whl"))
+    staged(open_session(), "1.0.0", make_file("a.whl"))
 
     with pytest.raises(StartifactError) as raised:
         open_session().download("my-lib", "1.0.0", tmp_path / "dest", files=["A.WHL"])
@@ -267,7 +241,7 @@ def test_download_patterns_are_case_sensitive(
 def test_download_with_no_file_matching_is_an_error_listing_the_files(
     org: Organisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
 ) -> None:
-    stage(open_session, "1.0.0", make_file("a.whl"), make_file("a.tar.gz"))
+    staged(open_session(), "1.0.0", make_file("a.whl"), make_file("a.tar.gz"))
     session = open_session()
     dest = tmp_path / "dest"
 
@@ -288,7 +262,7 @@ def test_download_with_no_file_matching_is_an_error_listing_the_files(
 def test_an_identical_file_already_there_is_kept_without_downloading_it(
     org: Organisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
 ) -> None:
-    stage(open_session, "1.0.0", make_file("a.whl", b"wheel"), make_file("b.whl", b"other"))
+    staged(open_session(), "1.0.0", make_file("a.whl", b"wheel"), make_file("b.whl", b"other"))
     dest = tmp_path / "dest"
     make_file("a.whl", b"wheel", dest)
     gets = GetObjects()
@@ -305,7 +279,7 @@ def test_an_identical_file_already_there_is_kept_without_downloading_it(
 def test_a_different_file_already_there_is_refused_and_left_unchanged(
     org: Organisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
 ) -> None:
-    stage(open_session, "1.0.0", make_file("a.whl", b"wheel"), make_file("b.whl", b"other"))
+    staged(open_session(), "1.0.0", make_file("a.whl", b"wheel"), make_file("b.whl", b"other"))
     dest = tmp_path / "dest"
     mine = make_file("a.whl", b"my own work", dest)
     gets = GetObjects()
@@ -325,7 +299,7 @@ def test_a_different_file_already_there_is_refused_and_left_unchanged(
 def test_force_replaces_a_different_file_already_there(
     org: Organisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
 ) -> None:
-    stage(open_session, "1.0.0", make_file("a.whl", b"wheel"))
+    staged(open_session(), "1.0.0", make_file("a.whl", b"wheel"))
     dest = tmp_path / "dest"
     mine = make_file("a.whl", b"my own work", dest)
 
@@ -344,7 +318,7 @@ def test_a_large_multipart_file_downloads_verified_reporting_its_size_as_progres
 ) -> None:
     size = MULTIPART_THRESHOLD + 1024 * 1024 + 7
     data = (hashlib.sha256(b"seed").digest() * (size // 32 + 1))[:size]
-    stage(open_session, "1.0.0", make_file("big.tar.gz", data))
+    staged(open_session(), "1.0.0", make_file("big.tar.gz", data))
     etag = aws_client("s3", "us-east-1").head_object(
         Bucket=org.buckets["us-east-1"], Key="my-lib/1.0.0/big.tar.gz"
     )["ETag"]
@@ -364,7 +338,7 @@ def test_a_large_multipart_file_downloads_verified_reporting_its_size_as_progres
 def test_download_of_a_version_info_the_caller_narrowed(
     org: Organisation, open_session: OpenSession, make_file: MakeFile, tmp_path: Path
 ) -> None:
-    stage(open_session, "1.0.0", make_file("a.whl", b"wheel"))
+    staged(open_session(), "1.0.0", make_file("a.whl", b"wheel"))
     gets = GetObjects()
     session = open_session(gets.hook)
     info = session.info("my-lib", "1.0.0")
@@ -414,7 +388,7 @@ def test_download_to_a_destination_that_cannot_be_a_directory_is_one_clear_error
     name: str,
     reason: str,
 ) -> None:
-    stage(open_session, "1.0.0", make_file("a.whl", b"wheel"))
+    staged(open_session(), "1.0.0", make_file("a.whl", b"wheel"))
     (tmp_path / "in-the-way").write_bytes(b"a file")
     dest = tmp_path / name
 
@@ -438,7 +412,7 @@ def test_a_file_with_a_name_as_long_as_allowed_downloads(
 ) -> None:
     """Its ``.partial`` file beside it once had a name too long for the file system."""
     name = "a" * (length - 4) + ".whl"
-    stage(open_session, "1.0.0", make_file(name, b"wheel"))
+    staged(open_session(), "1.0.0", make_file(name, b"wheel"))
     dest = tmp_path / "dest"
 
     (done,) = open_session().download("my-lib", "1.0.0", dest)
@@ -458,7 +432,7 @@ def test_a_destination_that_cannot_be_written_is_one_error_and_no_other_region_i
     fails: str,
 ) -> None:
     # (As root, permissions cannot make it fail: the disk is made full instead.)
-    stage(open_session, "1.0.0", make_file("a.whl", b"wheel"))
+    staged(open_session(), "1.0.0", make_file("a.whl", b"wheel"))
     dest = tmp_path / "dest"
     full = OSError(28, "No space left on device")
     if fails == "open":

@@ -6,15 +6,10 @@ injected only through botocore event hooks on the boto3 session handed to the re
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Callable, Collection, Iterator
-from pathlib import Path
+from collections.abc import Collection
 from typing import Any
 
-import boto3
-import botocore.loaders
-import botocore.session
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
@@ -25,21 +20,19 @@ from hatch_startifact.errors import (
     StartifactError,
 )
 from hatch_startifact.reading.reader import VersionSummary
-from hatch_startifact.session import Session
 from hatch_startifact.store.metadata import StagedFile
-from tests.conftest import (
+from tests.helpers import (
     BUCKET_PARAMETER,
     REGIONS,
     Hook,
+    MakeFile,
     MakeOrganisation,
+    OpenSession,
     Organisation,
     aws_client,
-    boto3_session,
+    sha256,
+    staged,
 )
-from tests.conftest import MODELS as _MODELS
-
-MakeFile = Callable[..., Path]
-OpenSession = Callable[..., Session]
 
 #: Enough calls of a shuffling reader that every order of three regions is almost surely seen.
 ROUNDS = 30
@@ -70,40 +63,6 @@ def unreachable_message(region: str) -> str:
     )
 
 
-@pytest.fixture
-def open_session(mocked: None) -> Iterator[OpenSession]:
-    """Factory: a Session over a boto3 session of its own, with the hooks given (``reuse``: the
-    same session for every call with the same regions and no hooks, to stage faster)."""
-    seeding = botocore.session.get_session()
-    seeding.register_component("data_loader", _MODELS)
-    boto3.setup_default_session(botocore_session=seeding)
-    opened: list[Session] = []
-    stagers: dict[str | None, Session] = {}
-
-    def make(*hooks: Hook, regions: str | None = None, reuse: bool = False) -> Session:
-        if reuse and not hooks and regions in stagers:
-            return stagers[regions]
-        opened.append(Session(boto3_session=boto3_session(*hooks), regions=regions))
-        if reuse and not hooks:
-            stagers[regions] = opened[-1]
-        return opened[-1]
-
-    yield make
-    for session in opened:
-        session.close()
-
-
-def stage(
-    open_session: OpenSession,
-    version: str,
-    *paths: Path,
-    regions: str | None = None,
-    metadata: dict[str, str] | None = None,
-) -> None:
-    report = open_session(regions=regions, reuse=True).stage("my-lib", version, paths, metadata)
-    assert report.exit_code == 0, report
-
-
 def set_latest(values: dict[str, str]) -> None:
     for region, value in values.items():
         aws_client("ssm", region).put_parameter(
@@ -111,38 +70,20 @@ def set_latest(values: dict[str, str]) -> None:
         )
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def metadata_key(name: str, version: str = "1.0.0") -> str:
     return f"my-lib/{version}/{name}.metadata.json"
 
 
-def read_object(org: Organisation, region: str, key: str) -> bytes:
-    s3 = aws_client("s3", region)
-    body: bytes = s3.get_object(Bucket=org.buckets[region], Key=key)["Body"].read()
-    return body
-
-
-def write_object(org: Organisation, region: str, key: str, body: bytes) -> None:
-    aws_client("s3", region).put_object(Bucket=org.buckets[region], Key=key, Body=body)
-
-
-def delete_object(org: Organisation, region: str, key: str) -> None:
-    aws_client("s3", region).delete_object(Bucket=org.buckets[region], Key=key)
-
-
-def user_metadata(staged: StagedFile) -> dict[str, str]:
+def user_metadata(file: StagedFile) -> dict[str, str]:
     """The metadata a user gave (without what built-in plugins add, e.g. git provenance)."""
-    return {k: v for k, v in staged.metadata.items() if not k.startswith("startifact")}
+    return {k: v for k, v in file.metadata.items() if not k.startswith("startifact")}
 
 
 def tamper_metadata(org: Organisation, region: str, name: str, sha: str) -> None:
     """Rewrite a region's metadata document of ``name`` with another (valid) SHA-256."""
-    document = json.loads(read_object(org, region, metadata_key(name)))
+    document = json.loads(org.read(region, metadata_key(name)))
     document["sha256"] = sha
-    write_object(org, region, metadata_key(name), json.dumps(document).encode())
+    org.write(region, metadata_key(name), json.dumps(document).encode())
 
 
 # ---- latest -------------------------------------------------------------------------------
@@ -301,10 +242,10 @@ def test_versions_is_the_union_of_every_region_newest_first_with_the_regions_of_
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     make_organisation()
-    stage(open_session, "1.0.0", make_file("a-1.0.0.whl"))
-    stage(open_session, "1.0.0", make_file("b-1.0.0.whl"), regions="us-east-1")
-    stage(open_session, "2.0.0", make_file("a-2.0.0.whl"), regions="us-east-1,ap-south-1")
-    stage(open_session, "1.5.0rc1", make_file("a-1.5.0rc1.whl"), regions="eu-west-2")
+    staged(open_session(), "1.0.0", make_file("a-1.0.0.whl"))
+    staged(open_session(regions="us-east-1"), "1.0.0", make_file("b-1.0.0.whl"))
+    staged(open_session(regions="us-east-1,ap-south-1"), "2.0.0", make_file("a-2.0.0.whl"))
+    staged(open_session(regions="eu-west-2"), "1.5.0rc1", make_file("a-1.5.0rc1.whl"))
     warnings: list[str] = []
 
     versions = open_session().versions("My_Lib", warn=warnings.append)
@@ -322,7 +263,7 @@ def test_versions_orders_by_pep_440_not_by_text(
 ) -> None:
     make_organisation()
     for version in ["1.9.0", "1.10.0", "1.10.0a1", "1.10.0.post1"]:
-        stage(open_session, version, make_file(f"a-{version}.whl"))
+        staged(open_session(), version, make_file(f"a-{version}.whl"))
 
     versions = open_session().versions("my-lib")
 
@@ -346,7 +287,7 @@ def test_versions_passes_over_an_unreachable_region_with_a_warning(
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     make_organisation()
-    stage(open_session, "1.0.0", make_file("a.whl"))
+    staged(open_session(), "1.0.0", make_file("a.whl"))
     warnings: list[str] = []
     session = open_session(unreachable({"eu-west-2"}, BUCKET_PARAMETER))
 
@@ -360,7 +301,7 @@ def test_versions_when_no_region_can_be_read_is_an_error(
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     make_organisation()
-    stage(open_session, "1.0.0", make_file("a.whl"))
+    staged(open_session(), "1.0.0", make_file("a.whl"))
     warnings: list[str] = []
     session = open_session(unreachable(REGIONS, BUCKET_PARAMETER))
 
@@ -382,8 +323,8 @@ def test_info_describes_each_file_and_where_it_is(
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     org = make_organisation(key_prefix="artifacts/")
-    stage(
-        open_session,
+    staged(
+        open_session(),
         "1.0.0",
         make_file("b.tar.gz", b"sdist"),
         make_file("a.whl", b"wheel"),
@@ -418,8 +359,8 @@ def test_info_without_a_version_describes_the_latest(
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     make_organisation()
-    stage(open_session, "1.0.0", make_file("a-1.0.0.whl"))
-    stage(open_session, "2.0.0", make_file("a-2.0.0.whl"))
+    staged(open_session(), "1.0.0", make_file("a-1.0.0.whl"))
+    staged(open_session(), "2.0.0", make_file("a-2.0.0.whl"))
 
     info = open_session().info("my-lib")
 
@@ -431,8 +372,8 @@ def test_info_when_a_region_lacks_one_files_metadata(
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     org = make_organisation()
-    stage(open_session, "1.0.0", make_file("a.whl"), make_file("b.whl"))
-    delete_object(org, "eu-west-2", metadata_key("a.whl"))
+    staged(open_session(), "1.0.0", make_file("a.whl"), make_file("b.whl"))
+    org.delete("eu-west-2", metadata_key("a.whl"))
     warnings: list[str] = []
 
     info = open_session().info("my-lib", "1.0.0", warn=warnings.append)
@@ -456,8 +397,8 @@ def test_info_when_a_region_lacks_the_whole_version(
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     org = make_organisation()
-    stage(open_session, "1.0.0", make_file("a-1.0.0.whl"))
-    stage(open_session, "2.0.0", make_file("a-2.0.0.whl"), regions="us-east-1,ap-south-1")
+    staged(open_session(), "1.0.0", make_file("a-1.0.0.whl"))
+    staged(open_session(regions="us-east-1,ap-south-1"), "2.0.0", make_file("a-2.0.0.whl"))
     warnings: list[str] = []
 
     info = open_session().info("my-lib", "2.0.0", warn=warnings.append)
@@ -475,7 +416,7 @@ def test_info_passes_over_an_unreachable_region_and_counts_it_missing(
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     make_organisation()
-    stage(open_session, "1.0.0", make_file("a.whl"))
+    staged(open_session(), "1.0.0", make_file("a.whl"))
     warnings: list[str] = []
     session = open_session(unreachable({"ap-south-1"}, BUCKET_PARAMETER))
 
@@ -491,7 +432,7 @@ def test_info_uses_the_majority_when_metadata_disagrees_and_names_the_outvoted_r
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     org = make_organisation()
-    stage(open_session, "1.0.0", make_file("a.whl", b"real"), make_file("b.whl"))
+    staged(open_session(), "1.0.0", make_file("a.whl", b"real"), make_file("b.whl"))
     tamper_metadata(org, "eu-west-2", "a.whl", sha256(b"forged"))
     warnings: list[str] = []
 
@@ -518,8 +459,8 @@ def test_info_with_metadata_disagreeing_and_no_majority_is_an_integrity_error(
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     org = make_organisation()
-    stage(open_session, "1.0.0", make_file("a.whl", b"real"))
-    delete_object(org, "ap-south-1", metadata_key("a.whl"))
+    staged(open_session(), "1.0.0", make_file("a.whl", b"real"))
+    org.delete("ap-south-1", metadata_key("a.whl"))
     tamper_metadata(org, "eu-west-2", "a.whl", sha256(b"forged"))
 
     with pytest.raises(IntegrityError) as raised:
@@ -535,7 +476,7 @@ def test_info_with_three_different_metadata_documents_is_an_integrity_error(
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     org = make_organisation()
-    stage(open_session, "1.0.0", make_file("a.whl", b"real"))
+    staged(open_session(), "1.0.0", make_file("a.whl", b"real"))
     tamper_metadata(org, "eu-west-2", "a.whl", sha256(b"forged"))
     tamper_metadata(org, "ap-south-1", "a.whl", sha256(b"forged again"))
 
@@ -552,11 +493,9 @@ def test_info_warns_about_an_invalid_metadata_document_and_uses_the_others(
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     org = make_organisation()
-    stage(open_session, "1.0.0", make_file("a.whl", b"real"))
-    document = json.loads(read_object(org, "us-east-1", metadata_key("a.whl")))
-    write_object(
-        org, "us-east-1", metadata_key("a.whl"), json.dumps({**document, "size": -1}).encode()
-    )
+    staged(open_session(), "1.0.0", make_file("a.whl", b"real"))
+    document = json.loads(org.read("us-east-1", metadata_key("a.whl")))
+    org.write("us-east-1", metadata_key("a.whl"), json.dumps({**document, "size": -1}).encode())
     warnings: list[str] = []
 
     info = open_session().info("my-lib", "1.0.0", warn=warnings.append)
@@ -573,8 +512,8 @@ def test_info_of_a_version_never_staged_lists_the_staged_versions(
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     make_organisation()
-    stage(open_session, "1.0.0", make_file("a-1.0.0.whl"))
-    stage(open_session, "2.0.0", make_file("a-2.0.0.whl"), regions="eu-west-2")
+    staged(open_session(), "1.0.0", make_file("a-1.0.0.whl"))
+    staged(open_session(regions="eu-west-2"), "2.0.0", make_file("a-2.0.0.whl"))
 
     with pytest.raises(NoSuchVersionError) as raised:
         open_session().info("my-lib", "3.0.0")
@@ -585,7 +524,7 @@ def test_info_of_a_version_never_staged_lists_the_staged_versions(
 def write_index(org: Organisation, versions: list[Any], project: str = "my-lib") -> None:
     document = {"format": "startifact-index/1", "project": project, "versions": versions}
     for region in org.regions:
-        write_object(org, region, f"{project}/index.json", json.dumps(document).encode())
+        org.write(region, f"{project}/index.json", json.dumps(document).encode())
 
 
 def test_no_such_version_lists_only_the_ten_newest_staged_versions(
@@ -618,7 +557,7 @@ def test_hostile_index_entries_are_ignored(
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     org = make_organisation()
-    stage(open_session, "1.0.0", make_file("a.whl"))
+    staged(open_session(), "1.0.0", make_file("a.whl"))
     write_index(
         org,
         [
@@ -651,9 +590,9 @@ def test_an_index_of_another_project_is_passed_over_with_a_warning(
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     org = make_organisation()
-    stage(open_session, "1.0.0", make_file("a.whl"))
+    staged(open_session(), "1.0.0", make_file("a.whl"))
     document = {"format": "startifact-index/1", "project": "other", "versions": []}
-    write_object(org, "eu-west-2", "my-lib/index.json", json.dumps(document).encode())
+    org.write("eu-west-2", "my-lib/index.json", json.dumps(document).encode())
     warnings: list[str] = []
 
     info = open_session().info("my-lib", "1.0.0", warn=warnings.append)
@@ -671,13 +610,13 @@ def test_an_index_naming_a_file_no_region_has_does_not_hide_the_real_files(
     make_organisation: MakeOrganisation, open_session: OpenSession, make_file: MakeFile
 ) -> None:
     org = make_organisation()
-    stage(open_session, "1.0.0", make_file("a.whl"))
+    staged(open_session(), "1.0.0", make_file("a.whl"))
     document = {
         "format": "startifact-index/1",
         "project": "my-lib",
         "versions": [{"version": "1.0.0", "files": ["a.whl", "ghost.whl"]}],
     }
-    write_object(org, "eu-west-2", "my-lib/index.json", json.dumps(document).encode())
+    org.write("eu-west-2", "my-lib/index.json", json.dumps(document).encode())
     warnings: list[str] = []
 
     info = open_session().info("my-lib", "1.0.0", warn=warnings.append)

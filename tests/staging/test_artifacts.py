@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,20 +12,16 @@ from hatch_startifact import aws
 from hatch_startifact.staging import artifacts
 from hatch_startifact.staging.artifacts import Artifact, check_paths, same_object
 from hatch_startifact.staging.request import hash_files
+from tests.helpers import MakeFile, md5, sha256, sha256_base64
 
-MakeFile = Callable[..., Path]
 MIB = 1024 * 1024
 #: s3transfer never uses parts smaller than this, whatever PART_SIZE says.
 MIN_PART = 5 * MIB
 
 
-def problems_of(paths: list[Path] | list[str]) -> tuple[str, ...]:
+def path_problems(paths: list[Path] | list[str]) -> tuple[str, ...]:
     """What `check_paths` finds wrong with ``paths``."""
     return tuple(check_paths(paths)[1])
-
-
-def md5(data: bytes) -> str:
-    return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 def multipart_etag(data: bytes, part: int) -> str:
@@ -58,7 +52,7 @@ def test_from_path_hashes_a_small_file(make_file: MakeFile) -> None:
         path=path,
         filename="my_lib-1.0-py3-none-any.whl",
         size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256(data),
         etag=md5(data),
     )
     assert not artifact.multipart
@@ -70,7 +64,7 @@ def test_from_path_hashes_an_empty_file(make_file: MakeFile) -> None:
     artifact = Artifact.from_path(path)
 
     assert artifact.size == 0
-    assert artifact.sha256 == hashlib.sha256(b"").hexdigest()
+    assert artifact.sha256 == sha256(b"")
     assert artifact.etag == md5(b"") == "d41d8cd98f00b204e9800998ecf8427e"
     assert not artifact.multipart
 
@@ -85,13 +79,11 @@ def test_from_path_gives_the_multipart_etag_of_a_large_file(
 
     assert artifact.multipart
     assert artifact.size == len(data)
-    assert artifact.sha256 == hashlib.sha256(data).hexdigest()
+    assert artifact.sha256 == sha256(data)
     assert artifact.etag == multipart_etag(data, small_threshold)
     assert artifact.etag.endswith("-3")
     parts = [data[i : i + small_threshold] for i in range(0, len(data), small_threshold)]
-    assert artifact.part_sha256 == tuple(
-        base64.b64encode(hashlib.sha256(part).digest()).decode() for part in parts
-    )
+    assert artifact.part_sha256 == tuple(sha256_base64(part) for part in parts)
 
 
 def test_from_path_of_a_file_of_exactly_one_part_still_uses_the_multipart_etag(
@@ -126,7 +118,7 @@ def test_sha256_base64_is_the_digest_in_base64(make_file: MakeFile) -> None:
 
     artifact = Artifact.from_path(make_file("c.txt", data))
 
-    assert artifact.sha256_base64 == base64.b64encode(hashlib.sha256(data).digest()).decode()
+    assert artifact.sha256_base64 == sha256_base64(data)
 
 
 # ---- same_object ------------------------------------------------------------------------
@@ -178,11 +170,11 @@ def test_check_paths_accepts_strings(make_file: MakeFile) -> None:
 def test_check_paths_refuses_a_missing_file(tmp_path: Path) -> None:
     missing = tmp_path / "missing.whl"
 
-    assert problems_of([missing]) == (f"file not found: {missing}",)
+    assert path_problems([missing]) == (f"file not found: {missing}",)
 
 
 def test_check_paths_refuses_a_directory(tmp_path: Path) -> None:
-    assert problems_of([tmp_path]) == (f"not a file: {tmp_path}",)
+    assert path_problems([tmp_path]) == (f"not a file: {tmp_path}",)
 
 
 def test_check_paths_refuses_two_files_with_the_same_base_name(
@@ -191,19 +183,19 @@ def test_check_paths_refuses_two_files_with_the_same_base_name(
     first = make_file("a.whl", directory=tmp_path / "one")
     second = make_file("a.whl", directory=tmp_path / "two")
 
-    assert problems_of([first, second]) == (f"two files named 'a.whl': {first} and {second}",)
+    assert path_problems([first, second]) == (f"two files named 'a.whl': {first} and {second}",)
 
 
 def test_check_paths_refuses_the_same_file_given_twice(make_file: MakeFile) -> None:
     path = make_file("a.whl")
 
-    assert problems_of([path, path]) == (f"two files named 'a.whl': {path} and {path}",)
+    assert path_problems([path, path]) == (f"two files named 'a.whl': {path} and {path}",)
 
 
 def test_check_paths_refuses_a_bad_file_name(make_file: MakeFile) -> None:
     path = make_file("bad name.whl")
 
-    assert problems_of([path]) == (
+    assert path_problems([path]) == (
         f"{path}: invalid file name 'bad name.whl': use letters, digits and . _ + - = ~ , @ "
         "( ) ! (no separators, spaces or control characters)",
     )
@@ -212,14 +204,14 @@ def test_check_paths_refuses_a_bad_file_name(make_file: MakeFile) -> None:
 def test_check_paths_refuses_a_file_named_like_a_metadata_document(make_file: MakeFile) -> None:
     path = make_file("a.whl.metadata.json")
 
-    assert problems_of([path]) == (
+    assert path_problems([path]) == (
         f"{path}: invalid file name 'a.whl.metadata.json': names ending in "
         "'.metadata.json' are reserved",
     )
 
 
 def test_check_paths_refuses_an_empty_list() -> None:
-    assert problems_of([]) == ("no files to stage",)
+    assert path_problems([]) == ("no files to stage",)
 
 
 def test_check_paths_reports_every_problem_at_once(make_file: MakeFile, tmp_path: Path) -> None:
@@ -230,7 +222,7 @@ def test_check_paths_reports_every_problem_at_once(make_file: MakeFile, tmp_path
     directory = tmp_path / "a-directory"
     directory.mkdir()
 
-    assert problems_of([good, missing, directory, bad, twin]) == (
+    assert path_problems([good, missing, directory, bad, twin]) == (
         f"file not found: {missing}",
         f"not a file: {directory}",
         f"{bad}: invalid file name 'bad name.whl': use letters, digits and . _ + - = ~ , @ "
@@ -245,10 +237,10 @@ def test_check_paths_reports_every_problem_at_once(make_file: MakeFile, tmp_path
 def test_check_paths_refuses_a_name_too_long_for_the_file_system(tmp_path: Path) -> None:
     path = tmp_path / ("a" * 300 + ".whl")
 
-    assert problems_of([path]) == (f"cannot look at {path}: File name too long",)
+    assert path_problems([path]) == (f"cannot look at {path}: File name too long",)
 
 
 def test_check_paths_quotes_a_newline_so_its_problem_is_one_line(tmp_path: Path) -> None:
     missing = tmp_path / "a\nb.whl"
 
-    assert problems_of([missing]) == (f"file not found: {str(missing)!r}",)
+    assert path_problems([missing]) == (f"file not found: {str(missing)!r}",)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
-import botocore.loaders
-import botocore.session
 import pytest
 from botocore.awsrequest import AWSPreparedRequest
 
@@ -33,7 +29,14 @@ from hatch_startifact.staging.report import FileResult, Status
 from hatch_startifact.store.index import FORMAT
 from hatch_startifact.store.layout import Layout
 from hatch_startifact.store.metadata import metadata_document
-from tests.conftest import BUCKET_PARAMETER, MakeOrganisation, aws_client
+from tests.helpers import (
+    BUCKET_PARAMETER,
+    MakeFile,
+    MakeOrganisation,
+    aws_client,
+    boto3_session,
+    md5,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -46,22 +49,12 @@ INDEX_KEY = "artifacts/my-lib/index.json"
 RECORD = "/staging/my-lib/latest"
 STAGED_AT = "2026-01-02T03:04:05Z"
 
-_MODELS = botocore.loaders.create_loader()
-
-
-def botocore_session() -> botocore.session.Session:
-    """A fresh botocore session that reuses the service models already read (keeps tests fast)."""
-    core = botocore.session.get_session()
-    core.register_component("data_loader", _MODELS)
-    return core
-
 
 @pytest.fixture
 def session(mocked: None, make_organisation: MakeOrganisation) -> boto3.Session:
     """eu-west-2 set up with prefixes, and a boto3 session of the test's own for hooks."""
-    boto3.setup_default_session(botocore_session=botocore_session())  # for seeding clients
     make_organisation((REGION,), key_prefix="artifacts/", parameter_prefix="/staging")
-    return boto3.Session(botocore_session=botocore_session())
+    return boto3_session()
 
 
 @pytest.fixture
@@ -88,7 +81,7 @@ MakeTarget = Callable[..., Target]
 
 
 @pytest.fixture
-def make_target(make_file: Callable[..., Path]) -> MakeTarget:
+def make_target(make_file: MakeFile) -> MakeTarget:
     """Factory: a target of ``my-lib`` ``version`` with files named ``name=bytes``."""
 
     def make(version: str = "1.0.0", **files: bytes) -> Target:
@@ -198,7 +191,7 @@ def test_conflicts_names_only_files_staged_with_different_bytes(make_target: Mak
 
 def test_conflicts_tells_different_bytes_of_the_same_size_apart(make_target: MakeTarget) -> None:
     target = make_target(**{"a.whl": b"mine"})
-    found = listed(target, {"a.whl": (4, hashlib.md5(b"them").hexdigest())})
+    found = listed(target, {"a.whl": (4, md5(b"them"))})
 
     assert conflicts(target, found) == ["a.whl"]
 

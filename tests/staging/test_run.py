@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
-import botocore.loaders
-import botocore.session
 import pytest
 
 from hatch_startifact import __version__
@@ -26,11 +22,20 @@ from hatch_startifact.errors import (
 from hatch_startifact.session import Session
 from hatch_startifact.staging.artifacts import Artifact
 from hatch_startifact.staging.report import StageReport, Status
-from tests.conftest import REGIONS, MakeOrganisation, Organisation, aws_client
-
-MakeFile = Callable[..., Path]
-
-_MODELS = botocore.loaders.create_loader()
+from tests.helpers import (
+    REGIONS,
+    Hook,
+    MakeFile,
+    MakeOrganisation,
+    OpenSession,
+    Organisation,
+    aws_client,
+    in_threads,
+    sha256,
+    stage,
+    staged,
+    statuses,
+)
 
 # moto in-process serves every thread but, unlike S3, does not check a condition and write in
 # one step; a real server does. Requests are serialised here so that a conditional write
@@ -47,52 +52,23 @@ def _release_server(**kwargs: Any) -> None:
     _SERVER.release()
 
 
-def new_session() -> boto3.Session:
-    """A boto3 session whose requests are atomic (see ``_SERVER``), reusing loaded models."""
-    core = botocore.session.get_session()
-    core.register_component("data_loader", _MODELS)
-    for service in ("s3", "ssm"):
-        # before-send.<service> runs before moto's own (generic) before-send handler;
-        # needs-retry follows every attempt, answered or failed.
-        core.register(f"before-send.{service}", _hold_server)
-        core.register(f"needs-retry.{service}", _release_server)
-    return boto3.Session(botocore_session=core)
+#: Hooks that make a session's requests atomic (see ``_SERVER``): before-send.<service> runs
+#: before moto's own (generic) before-send handler; needs-retry follows every attempt,
+#: answered or failed.
+ATOMIC: tuple[Hook, ...] = tuple(
+    hook
+    for service in ("s3", "ssm")
+    for hook in (
+        (f"before-send.{service}", _hold_server),
+        (f"needs-retry.{service}", _release_server),
+    )
+)
 
 
 @pytest.fixture
-def open_session(mocked: None) -> Iterator[Callable[[], Session]]:
-    """Factory: a hatch-startifact Session with a boto3 session of its own."""
-    seeding = botocore.session.get_session()
-    seeding.register_component("data_loader", _MODELS)
-    boto3.setup_default_session(botocore_session=seeding)
-    opened: list[Session] = []
-
-    def make() -> Session:
-        opened.append(Session(boto3_session=new_session()))
-        return opened[-1]
-
-    yield make
-    for session in opened:
-        session.close()
-
-
-def stage(
-    open_session: Callable[[], Session],
-    version: str,
-    *paths: Path,
-    project: str = "my-lib",
-    **options: Any,
-) -> StageReport:
-    with open_session() as session:
-        return session.stage(project, version, paths, **options)
-
-
-def statuses(report: StageReport) -> dict[str, list[tuple[str, Status]]]:
-    return {r.region: [(f.filename, f.status) for f in r.files] for r in report.regions}
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def open_session(open_session: OpenSession) -> Callable[[], Session]:
+    """Factory: a product Session against moto in-process whose requests are atomic."""
+    return lambda: open_session(*ATOMIC)
 
 
 def index(org: Organisation, region: str, project: str = "my-lib") -> Any:
@@ -115,7 +91,7 @@ def test_stage_writes_artifacts_metadata_index_and_version_record_in_every_regio
     wheel = make_file("my_lib_x-1.0.0rc1-py3-none-any.whl", b"wheel bytes")
 
     report = stage(
-        open_session, "1.0.0-RC1", sdist, wheel, project="My_Lib.X", metadata={"commit": "abc123"}
+        open_session(), "1.0.0-RC1", sdist, wheel, project="My_Lib.X", metadata={"commit": "abc123"}
     )
 
     assert report.exit_code == EXIT_OK
@@ -172,14 +148,14 @@ def test_restaging_identical_files_is_already_staged_everywhere(
 ) -> None:
     org = make_organisation()
     wheel = make_file("a.whl")
-    stage(open_session, "1.0.0", wheel)
-    before = {region: org.keys(region) for region in REGIONS}
+    staged(open_session(), "1.0.0", wheel)
+    before = org.everything()
 
-    report = stage(open_session, "1.0.0", wheel)
+    report = stage(open_session(), "1.0.0", wheel)
 
     assert report.exit_code == EXIT_OK
     assert statuses(report) == {r: [("a.whl", Status.ALREADY)] for r in REGIONS}
-    assert {region: org.keys(region) for region in REGIONS} == before
+    assert org.everything() == before
 
 
 def test_staging_different_bytes_under_a_staged_name_is_refused_and_overwrites_nothing(
@@ -189,19 +165,19 @@ def test_staging_different_bytes_under_a_staged_name_is_refused_and_overwrites_n
     tmp_path: Path,
 ) -> None:
     org = make_organisation()
-    stage(open_session, "1.0.0", make_file("a.whl", b"first"))
-    before = {region: org.keys(region) for region in REGIONS}
+    staged(open_session(), "1.0.0", make_file("a.whl", b"first"))
+    before = org.everything()
     different = make_file("a.whl", b"second", tmp_path / "other")
 
     with pytest.raises(ConflictError) as raised:
-        stage(open_session, "1.0.0", different)
+        stage(open_session(), "1.0.0", different)
 
     assert str(raised.value) == (
         "refusing to stage my-lib 1.0.0: already staged with different bytes (a.whl in "
         "ap-south-1, eu-west-2, us-east-1); staged versions are immutable, so release a new "
         "version"
     )
-    assert {region: org.keys(region) for region in REGIONS} == before
+    assert org.everything() == before
 
 
 def test_a_conflict_in_one_region_refuses_the_stage_before_writing_anywhere(
@@ -213,7 +189,7 @@ def test_a_conflict_in_one_region_refuses_the_stage_before_writing_anywhere(
     )
 
     with pytest.raises(ConflictError) as raised:
-        stage(open_session, "1.0.0", make_file("a.whl"), make_file("b.whl"))
+        stage(open_session(), "1.0.0", make_file("a.whl"), make_file("b.whl"))
 
     assert "(a.whl in eu-west-2)" in str(raised.value)
     assert org.keys("us-east-1") == org.keys("ap-south-1") == {}
@@ -224,17 +200,17 @@ def test_dry_run_reports_what_would_be_staged_and_writes_nothing(
     make_organisation: MakeOrganisation, open_session: Callable[[], Session], make_file: MakeFile
 ) -> None:
     org = make_organisation()
-    stage(open_session, "1.0.0", make_file("a.whl"))
-    before = {region: org.keys(region) for region in REGIONS}
+    staged(open_session(), "1.0.0", make_file("a.whl"))
+    before = org.everything()
 
-    report = stage(open_session, "1.0.0", make_file("a.whl"), make_file("b.whl"), dry_run=True)
+    report = stage(open_session(), "1.0.0", make_file("a.whl"), make_file("b.whl"), dry_run=True)
 
     assert report.dry_run
     assert report.exit_code == EXIT_OK
     assert statuses(report) == {
         r: [("a.whl", Status.ALREADY), ("b.whl", Status.WOULD_STAGE)] for r in REGIONS
     }
-    assert {region: org.keys(region) for region in REGIONS} == before
+    assert org.everything() == before
 
 
 def test_dry_run_of_a_new_project_writes_no_object_and_no_version_record(
@@ -242,7 +218,7 @@ def test_dry_run_of_a_new_project_writes_no_object_and_no_version_record(
 ) -> None:
     org = make_organisation()
 
-    stage(open_session, "1.0.0", make_file("a.whl"), dry_run=True)
+    staged(open_session(), "1.0.0", make_file("a.whl"), dry_run=True)
 
     for region in REGIONS:
         assert org.keys(region) == {}
@@ -267,7 +243,7 @@ def test_a_file_that_cannot_be_read_is_invalid_input_and_nothing_is_written(
     monkeypatch.setattr(Artifact, "from_path", classmethod(from_path))
 
     with pytest.raises(InvalidInputError) as raised:
-        stage(open_session, "1.0.0", make_file("a.whl"), unreadable)
+        stage(open_session(), "1.0.0", make_file("a.whl"), unreadable)
 
     assert raised.value.problems == (f"cannot read {unreadable}: Permission denied",)
     assert all(org.keys(region) == {} for region in REGIONS)
@@ -301,7 +277,7 @@ def test_a_region_without_its_bucket_fails_alone_and_a_rerun_completes_it(
     org = make_organisation(without_bucket=("eu-west-2",))
     wheel = make_file("a.whl")
 
-    report = stage(open_session, "1.0.0", wheel)
+    report = stage(open_session(), "1.0.0", wheel)
 
     assert report.exit_code == EXIT_PARTIAL
     assert report.failed_regions == ["eu-west-2"]
@@ -315,7 +291,7 @@ def test_a_region_without_its_bucket_fails_alone_and_a_rerun_completes_it(
     aws_client("s3", "eu-west-2").create_bucket(
         Bucket="staging-eu-west-2", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
     )
-    rerun = stage(open_session, "1.0.0", wheel)
+    rerun = stage(open_session(), "1.0.0", wheel)
 
     assert rerun.exit_code == EXIT_OK
     assert statuses(rerun) == {
@@ -332,7 +308,7 @@ def test_a_region_without_its_bucket_name_parameter_fails_alone_naming_the_param
 ) -> None:
     org = make_organisation(without_parameter=("ap-south-1",))
 
-    report = stage(open_session, "1.0.0", make_file("a.whl"))
+    report = stage(open_session(), "1.0.0", make_file("a.whl"))
 
     assert report.exit_code == EXIT_PARTIAL
     assert [(r.region, r.error) for r in report.regions] == [
@@ -354,7 +330,7 @@ def test_every_region_failing_is_an_error(
 ) -> None:
     make_organisation(without_bucket=REGIONS)
 
-    report = stage(open_session, "1.0.0", make_file("a.whl"))
+    report = stage(open_session(), "1.0.0", make_file("a.whl"))
 
     assert report.exit_code == EXIT_ERROR
     assert report.failed_regions == list(REGIONS)
@@ -376,9 +352,9 @@ def test_the_version_record_only_moves_forward_to_final_releases(
     latest: str,
 ) -> None:
     org = make_organisation()
-    stage(open_session, first, make_file(f"a-{first}.whl"))
+    staged(open_session(), first, make_file(f"a-{first}.whl"))
 
-    report = stage(open_session, second, make_file(f"a-{second}.whl"))
+    report = stage(open_session(), second, make_file(f"a-{second}.whl"))
 
     assert report.exit_code == EXIT_OK
     assert [r.latest for r in report.regions] == [latest] * 3
@@ -386,26 +362,6 @@ def test_the_version_record_only_moves_forward_to_final_releases(
 
 
 # ---- concurrent stagers -------------------------------------------------------------------
-
-
-def in_threads(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(0..count-1)`` in threads released together; results or exceptions."""
-    start = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def run(number: int) -> None:
-        start.wait()
-        try:
-            results[number] = work(number)
-        except Exception as error:  # the caller asserts on it
-            results[number] = error
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_concurrent_stagers_of_one_version_both_land_in_every_region_and_index(

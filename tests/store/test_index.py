@@ -19,7 +19,7 @@ def listing(*keys: str) -> dict[str, ObjectInfo]:
     return dict.fromkeys(keys, OBJECT)
 
 
-def staged(version: str, filename: str, project: str = "my-lib") -> tuple[str, str]:
+def staged_keys(version: str, filename: str, project: str = "my-lib") -> tuple[str, str]:
     """The artifact key and its metadata key."""
     return (
         LAYOUT.artifact_key(project, version, filename),
@@ -37,7 +37,7 @@ def index_bytes(versions: Any, project: Any = "my-lib", **extra: Any) -> bytes:
 
 
 def test_from_listing_lists_files_with_their_metadata() -> None:
-    keys = listing(*staged("1.0.0", "b.whl"), *staged("1.0.0", "a.tar.gz"))
+    keys = listing(*staged_keys("1.0.0", "b.whl"), *staged_keys("1.0.0", "a.tar.gz"))
 
     index = ProjectIndex.from_listing("my-lib", LAYOUT, keys)
 
@@ -46,7 +46,7 @@ def test_from_listing_lists_files_with_their_metadata() -> None:
 
 def test_from_listing_leaves_out_an_artifact_without_metadata() -> None:
     keys = listing(
-        *staged("1.0.0", "a.whl"),
+        *staged_keys("1.0.0", "a.whl"),
         LAYOUT.artifact_key("my-lib", "1.0.0", "half.whl"),
     )
 
@@ -57,7 +57,7 @@ def test_from_listing_leaves_out_an_artifact_without_metadata() -> None:
 
 def test_from_listing_leaves_out_metadata_without_an_artifact() -> None:
     keys = listing(
-        *staged("1.0.0", "a.whl"),
+        *staged_keys("1.0.0", "a.whl"),
         LAYOUT.metadata_key("my-lib", "1.0.0", "orphan.whl"),
         LAYOUT.metadata_key("my-lib", "2.0.0", "orphan.whl"),
     )
@@ -69,7 +69,7 @@ def test_from_listing_leaves_out_metadata_without_an_artifact() -> None:
 
 def test_from_listing_orders_versions_newest_first_in_pep_440_order() -> None:
     versions = ["1.0.0", "10.0.0", "2.0.0", "2.0.0rc1", "2.0.0.post1", "1.0.0.dev3", "1!0.1"]
-    keys = listing(*(k for v in versions for k in staged(v, "f.whl")))
+    keys = listing(*(k for v in versions for k in staged_keys(v, "f.whl")))
 
     index = ProjectIndex.from_listing("my-lib", LAYOUT, keys)
 
@@ -86,7 +86,7 @@ def test_from_listing_orders_versions_newest_first_in_pep_440_order() -> None:
 
 def test_from_listing_ignores_garbage_keys() -> None:
     keys = listing(
-        *staged("1.0.0", "a.whl"),
+        *staged_keys("1.0.0", "a.whl"),
         "staging/my-lib/index.json",
         "staging/my-lib/1.0.0-RC1/x.whl",
         "staging/my-lib/1.0.0-RC1/x.whl.metadata.json",
@@ -111,7 +111,7 @@ def test_from_listing_of_nothing_is_an_empty_index() -> None:
 
 
 def test_files_and_latest_of_an_index() -> None:
-    keys = listing(*staged("1.0.0", "a.whl"), *staged("2.0.0b1", "b.whl"))
+    keys = listing(*staged_keys("1.0.0", "a.whl"), *staged_keys("2.0.0b1", "b.whl"))
     index = ProjectIndex.from_listing("my-lib", LAYOUT, keys)
 
     assert index.files("1.0.0") == ("a.whl",)
@@ -142,10 +142,10 @@ def test_to_json_writes_the_documented_format() -> None:
 
 def test_to_json_and_parse_round_trip() -> None:
     keys = listing(
-        *staged("1.0.0", "a.whl"),
-        *staged("1.0.0", "a.tar.gz"),
-        *staged("1.1.0rc1", "a.whl"),
-        *staged("0.9", "old.zip"),
+        *staged_keys("1.0.0", "a.whl"),
+        *staged_keys("1.0.0", "a.tar.gz"),
+        *staged_keys("1.1.0rc1", "a.whl"),
+        *staged_keys("0.9", "old.zip"),
     )
     index = ProjectIndex.from_listing("my-lib", LAYOUT, keys)
 

@@ -1,4 +1,4 @@
-"""Where things live: every S3 key and SSM parameter name, as DESIGN.md section 2 has them."""
+"""Where things live: every S3 key and SSM parameter name, as docs/layout.md (Names) has them."""
 
 from __future__ import annotations
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import re
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +18,8 @@ from hatch_startifact.store.metadata import (
     parse_metadata_document,
     utc_now,
 )
+from tests.helpers import MakeFile, sha256, sha256_base64
 
-MakeFile = Callable[..., Path]
 STAGED_AT = "2026-11-23T16:00:00Z"
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
@@ -46,7 +43,7 @@ def test_metadata_document_holds_every_documented_field(artifact: Artifact) -> N
         "version": "1.0.0",
         "filename": "my_lib-1.0.0.tar.gz",
         "size": len(b"sdist bytes"),
-        "sha256": hashlib.sha256(b"sdist bytes").hexdigest(),
+        "sha256": sha256(b"sdist bytes"),
         "staged_at": STAGED_AT,
         "staged_by": f"hatch-startifact {__version__}",
         "metadata": {"commit": "abc"},
@@ -82,7 +79,7 @@ def test_metadata_document_keeps_user_metadata_under_metadata_only(artifact: Art
     assert document["metadata"] == user
     assert document["project"] == "my-lib"
     assert document["size"] == len(b"sdist bytes")
-    assert document["sha256"] == hashlib.sha256(b"sdist bytes").hexdigest()
+    assert document["sha256"] == sha256(b"sdist bytes")
     assert "branch" not in document
 
 
@@ -98,7 +95,7 @@ def test_metadata_document_of_an_empty_file(make_file: MakeFile) -> None:
     document = read(metadata_document("p", "1", empty, {}, STAGED_AT))
 
     assert document["size"] == 0
-    assert document["sha256"] == hashlib.sha256(b"").hexdigest()
+    assert document["sha256"] == sha256(b"")
     assert document["metadata"] == {}
 
 
@@ -143,7 +140,7 @@ def test_parse_metadata_document_reads_what_metadata_document_writes(artifact: A
     assert staged == StagedFile(
         "my_lib-1.0.0.tar.gz",
         len(b"sdist bytes"),
-        hashlib.sha256(b"sdist bytes").hexdigest(),
+        sha256(b"sdist bytes"),
         STAGED_AT,
         {"commit": "abc"},
     )
@@ -254,7 +251,7 @@ def test_staged_file_sha256_base64_is_the_digest_in_base64_as_lambda_reports_it(
 ) -> None:
     staged = parse(metadata_document("my-lib", "1.0.0", artifact, {}, STAGED_AT))
 
-    expected = base64.b64encode(hashlib.sha256(b"sdist bytes").digest()).decode()
+    expected = sha256_base64(b"sdist bytes")
     assert staged.sha256_base64 == expected
     assert base64.b64decode(staged.sha256_base64).hex() == staged.sha256
     assert len(staged.sha256_base64) == 44

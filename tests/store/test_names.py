@@ -1,4 +1,6 @@
-"""Names as DESIGN.md section 2 has them: normalised when valid, refused (never mangled) if not."""
+"""Names as docs/staging.md (Names) and docs/layout.md have them: normalised when valid, refused
+(never mangled) if not.
+"""
 
 from __future__ import annotations
 
