@@ -13,7 +13,13 @@ median of ``--runs`` runs of:
 Latency: every request of every side sleeps ``--rtt-ms`` in a botocore ``before-send`` hook
 registered on the one boto3 session all sides use, so each request costs one round trip more,
 the same for everyone. Also measured: peak RSS of staging a large file (in a child process),
-the plugin's import cost and ``startifact --help``. Prints a table and writes JSON.
+the plugin's import cost and ``startifact --help``.
+
+The command-line workload (``--cli``) runs ``startifact stage``, ``download``, ``info`` and
+``versions`` as processes, as a user would, through a router that holds every request for the
+round trip and counts the round trips each command takes one after another (`latency.py`),
+at ``--rtt-ms`` and at 0 ms, with a bare process that imports boto3 and sends one request as
+the start-up floor. Prints a table and writes JSON.
 """
 
 from __future__ import annotations
@@ -257,6 +263,70 @@ def peak_rss(endpoints: dict[str, str], size: int, regions: tuple[str, ...], wor
     return int(out.stdout.strip()) / 1024  # VmHWM is in kB
 
 
+CLI_COMMANDS = ("stage", "download", "info", "versions")
+#: The floor for start-up: a bare process that imports boto3 and sends one request.
+BARE = (
+    "import boto3\nboto3.client('ssm', region_name='us-east-1').get_parameter(Name='/startifact')\n"
+)
+
+
+def cli_workload(
+    endpoints: dict[str, str], rtt_ms: float, runs: int, work: Path
+) -> dict[str, dict[str, list[float]]]:
+    """Each command's wall time, round trips in sequence and start-up (seconds from the
+    process's start to its first request), ``runs`` times, 3 regions, one 100 KB file."""
+    from latency import Router, first_request, round_trips
+
+    router = Router(endpoints, rtt_ms)
+    env = {**os.environ, "AWS_ENDPOINT_URL": router.start()}
+    (path,) = make_files(work / "cli", 1, 100 * 1000)
+    figures: dict[str, dict[str, list[float]]] = {
+        name: {"wall": [], "round_trips": [], "start_up": []} for name in (*CLI_COMMANDS, "bare")
+    }
+    commands = {
+        "stage": ["stage", "bench", "1.0.0", str(path)],
+        "download": ["download", "bench", "--dest", str(work / "cli-out"), "--force"],
+        "info": ["info", "bench"],
+        "versions": ["versions", "bench"],
+    }
+    try:
+        for _ in range(runs):
+            prepare(endpoints, REGIONS[:3])
+            for name in (*CLI_COMMANDS, "bare"):
+                argv = (
+                    [sys.executable, "-c", BARE]
+                    if name == "bare"
+                    else [sys.executable, "-m", "hatch_startifact", *commands[name]]
+                )
+                router.clear()
+                started = time.monotonic()
+                done = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=work)
+                wall = time.monotonic() - started
+                if done.returncode:
+                    raise RuntimeError(f"{name} failed: {done.stderr}")
+                figures[name]["wall"].append(wall)
+                figures[name]["round_trips"].append(round_trips(router.log))
+                figures[name]["start_up"].append(first_request(router.log) - started)
+    finally:
+        router.stop()
+    return figures
+
+
+def cli_report(results: dict[str, Any]) -> None:
+    for rtt, figures in results["cli"].items():
+        bare = statistics.median(figures["bare"]["start_up"])
+        for name in CLI_COMMANDS:
+            f = figures[name]
+            print(
+                f"cli {name:<9} at {rtt:>5} ms: wall {statistics.median(f['wall']):5.2f} s, "
+                f"round trips in sequence {statistics.median(f['round_trips']):.0f} "
+                f"(max {max(f['round_trips']):.0f}), first request "
+                f"{statistics.median(f['start_up']) - bare:+.3f} s after the bare floor "
+                f"({bare:.3f} s)",
+                flush=True,
+            )
+
+
 def command_time(args: list[str], runs: int = 10) -> float:
     times = []
     for _ in range(runs):
@@ -279,6 +349,12 @@ def main() -> int:
         help="region counts for the slow sequential baseline (default: --regions)",
     )
     parser.add_argument("--rss-mb", type=int, default=1000, help="file size for peak RSS")
+    parser.add_argument(
+        "--cli",
+        action="store_true",
+        help="only the command-line workload (startifact stage, download, info and versions "
+        "as processes, at --rtt-ms and at 0 ms)",
+    )
     parser.add_argument("--output", default="benchmarks/results/latest.json")
     parser.add_argument(
         "--moto-in-process",
@@ -326,7 +402,12 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="startifact-bench-") as temp:
             work = Path(temp)
-            for name in args.workloads.split(","):
+            results["cli"] = {
+                str(rtt): cli_workload(endpoints, rtt, args.runs, work)
+                for rtt in dict.fromkeys([args.rtt_ms, 0.0])
+            }
+            cli_report(results)
+            for name in [] if args.cli else args.workloads.split(","):
                 count, size = WORKLOADS[name]
                 files = make_files(work / name, count, size)
                 for side in args.sides.split(","):
@@ -341,7 +422,7 @@ def main() -> int:
                         )
                 for path in files:
                     path.unlink()
-            if args.rss_mb:
+            if args.rss_mb and not args.cli:
                 rss = peak_rss(endpoints, args.rss_mb * MB, REGIONS[:3], work)
                 results["peak_rss_mb"] = {f"{args.rss_mb}MB to 3 regions": rss}
                 print(f"peak RSS staging {args.rss_mb} MB to 3 regions: {rss:.0f} MB", flush=True)

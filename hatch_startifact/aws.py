@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
 import botocore
@@ -284,29 +284,61 @@ _UNREACHABLE = (BotoConnectionError, HTTPClientError)
 class Region:
     """S3 and SSM in one region. Thread-safe: one instance serves every thread."""
 
-    def __init__(self, name: str, s3: S3Client, ssm: SSMClient) -> None:
+    def __init__(self, name: str, clients: Callable[[Literal["s3", "ssm"]], Any]) -> None:
         self.name = name
-        self._s3 = s3
-        self._ssm = ssm
+        #: ``clients(service)`` makes this region's client of a service (see `Aws.region`)
+        self._clients = clients
+        self._made: dict[str, Any] = {}
+        self._making = threading.Lock()
+        self._transfer: TransferManager | None = None
         #: (until when, why) once a call found the region unreachable
         self._down: tuple[float, str] | None = None
-        self._s3.meta.events.register(
-            "before-parameter-build.s3.CompleteMultipartUpload", _if_none_match
-        )
         #: (bucket, key) -> each part's SHA-256 of the large files uploading now
         self._parts: dict[tuple[str, str], tuple[str, ...]] = {}
-        self._s3.meta.events.register("before-parameter-build.s3.UploadPart", self._part_sha256)
-        self._transfer = TransferManager(
-            s3,
-            # Parts in flight and in memory per region are bounded, so memory does not grow
-            # with file size: at most PARTS_IN_MEMORY x 8 MiB per region.
-            TransferConfig(
-                multipart_threshold=MULTIPART_THRESHOLD,
-                multipart_chunksize=PART_SIZE,
-                max_request_concurrency=PARTS_IN_MEMORY,
-                max_in_memory_upload_chunks=PARTS_IN_MEMORY,
-            ),
-        )
+
+    def _client(self, service: Literal["s3", "ssm"]) -> Any:
+        """The region's client of ``service``, made on first use: a command that needs only
+        SSM, or needs it first, does not wait for S3's much larger model to load."""
+        with self._making:
+            if service not in self._made:
+                client = self._clients(service)
+                if service == "s3":
+                    client.meta.events.register(
+                        "before-parameter-build.s3.CompleteMultipartUpload", _if_none_match
+                    )
+                    client.meta.events.register(
+                        "before-parameter-build.s3.UploadPart", self._part_sha256
+                    )
+                    # Parts in flight and in memory per region are bounded, so memory does not
+                    # grow with file size: at most PARTS_IN_MEMORY x 8 MiB per region.
+                    self._transfer = TransferManager(
+                        client,
+                        TransferConfig(
+                            multipart_threshold=MULTIPART_THRESHOLD,
+                            multipart_chunksize=PART_SIZE,
+                            max_request_concurrency=PARTS_IN_MEMORY,
+                            max_in_memory_upload_chunks=PARTS_IN_MEMORY,
+                        ),
+                    )
+                self._made[service] = client
+            return self._made[service]
+
+    @property
+    def _s3(self) -> S3Client:
+        client: S3Client = self._client("s3")
+        return client
+
+    @property
+    def _uploads(self) -> TransferManager:
+        """s3transfer's manager of multipart uploads, made with the S3 client."""
+        self._client("s3")
+        assert self._transfer is not None
+        return self._transfer
+
+    @property
+    def _ssm(self) -> SSMClient:
+        client: SSMClient = self._client("ssm")
+        return client
 
     @contextmanager
     def _call(self, action: str, resource: str) -> Iterator[None]:
@@ -427,7 +459,7 @@ class Region:
                     subscribers = [_Progress(progress)] if progress else []
                     self._parts[bucket, key] = part_sha256
                     try:
-                        self._transfer.upload(
+                        self._uploads.upload(
                             str(path),
                             bucket,
                             key,
@@ -506,7 +538,8 @@ class Region:
                     progress(len(chunk))
 
     def close(self) -> None:
-        self._transfer.shutdown()
+        if self._transfer is not None:
+            self._transfer.shutdown()
 
 
 def _is_precondition(error: AwsError) -> bool:
@@ -557,13 +590,16 @@ class Aws:
         return self._session.region_name
 
     def region(self, name: str) -> Region:
-        with self._lock:  # boto3 sessions are not thread-safe; client creation is serialised
+        """The region, whose clients are made when first used (from any thread)."""
+        with self._lock:
             if name not in self._regions:
-                config = self.network.client_config(self._concurrency * 2 + 4)
-                s3 = self._session.client("s3", region_name=name, config=config)
-                ssm = self._session.client("ssm", region_name=name, config=config)
-                self._regions[name] = Region(name, s3, ssm)
+                self._regions[name] = Region(name, lambda service: self._new(service, name))
             return self._regions[name]
+
+    def _new(self, service: Literal["s3", "ssm"], region: str) -> Any:
+        with self._lock:  # boto3 sessions are not thread-safe; client creation is serialised
+            config = self.network.client_config(self._concurrency * 2 + 4)
+            return self._session.client(service, region_name=region, config=config)
 
     def read_parameter(self, region: str, name: str) -> str | None:
         return self.region(region).get_parameter(name)

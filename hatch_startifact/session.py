@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -173,9 +174,14 @@ class Session:
         """
         from hatch_startifact.staging.request import check_inputs
 
-        merged = {**self.settings.metadata, **(metadata or {})}
-        inputs = check_inputs(project, version, paths, merged, problems)
-        request = self._prepare(inputs, dry_run, Path(directory) if directory else Path.cwd())
+        with ThreadPoolExecutor(1, thread_name_prefix="organisation") as early:
+            # The configuration's round trip overlaps the plugins' work and the hashing.
+            organisation = early.submit(lambda: self.organisation)
+            merged = {**self.settings.metadata, **(metadata or {})}
+            inputs = check_inputs(project, version, paths, merged, problems)
+            where = Path(directory) if directory else Path.cwd()
+            request = self._prepare(inputs, dry_run, where)
+            organisation.result()
         return self.stage_request(request, listener=listener)
 
     def _prepare(self, inputs: Inputs, dry_run: bool, directory: Path) -> StageRequest:

@@ -147,8 +147,6 @@ def write_region(aws: Aws, region: str, parameter: str, config: OrganisationConf
 
 def write_everywhere(aws: Aws, parameter: str, config: OrganisationConfig) -> list[RegionSetup]:
     """Write the configuration to every region of ``config`` in parallel."""
-    for region in config.regions:  # create clients up front: boto3 sessions are not thread-safe
-        aws.region(region)
     written = per_region(config.regions, lambda r: write_region(aws, r, parameter, config))
     return [_outcome(region, result) for region, result in written.items()]
 

@@ -89,8 +89,6 @@ class Reader:
         self._aws = aws
         self._layout = organisation.layout
         self._warn = warn or (lambda message: None)
-        for region in self._regions:  # clients up front: boto3 sessions are not thread-safe
-            aws.region(region)
 
     def latest(self, project: str) -> str:
         """The latest version: ask regions in shuffled order until a majority agree, else the

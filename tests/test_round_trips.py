@@ -1,0 +1,59 @@
+"""Round trips one after another, counted (not timed): what a user waits for when regions are
+far apart. The moto server answers every request late (``faults.delay``) and logs it; the
+count is the longest chain of requests each sent after the previous one was answered, from the
+first request to the last. A change that adds a round trip in sequence fails here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.commands import RunCli
+from tests.fixtures.faults import Faults
+from tests.helpers import MakeFile, MakeOrganisation
+
+#: Long enough that requests sent together overlap whatever the scheduler does, short enough
+#: to keep the tests quick.
+DELAY = 0.15
+
+#: The budgets: staging a new small file, downloading the latest version, info, versions.
+STAGE, DOWNLOAD, INFO, VERSIONS = 9, 7, 6, 5
+
+
+@pytest.fixture
+def counted(faults: Faults, make_organisation: MakeOrganisation) -> Faults:
+    make_organisation()
+    faults.delay = DELAY
+    return faults
+
+
+def run(faults: Faults, run_cli: RunCli, *args: str | Path) -> int:
+    faults.requests.clear()
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    return faults.round_trips()
+
+
+def test_staging_a_new_version_of_a_small_file(
+    counted: Faults, run_cli: RunCli, make_file: MakeFile
+) -> None:
+    trips = run(counted, run_cli, "stage", "lib", "1.0", make_file("lib-1.0.tar.gz", b"x" * 1000))
+
+    assert trips <= STAGE, counted.requests
+
+
+def test_reading_the_latest_version(
+    counted: Faults, run_cli: RunCli, make_file: MakeFile, tmp_path: Path
+) -> None:
+    run(counted, run_cli, "stage", "lib", "1.0", make_file("lib-1.0.tar.gz", b"x" * 1000))
+
+    download = run(counted, run_cli, "download", "lib", "--dest", tmp_path / "out")
+    info = run(counted, run_cli, "info", "lib")
+    versions = run(counted, run_cli, "versions", "lib")
+    # (each check below shows the requests of the last command run)
+
+    assert download <= DOWNLOAD, counted.requests
+    assert info <= INFO, counted.requests
+    assert versions <= VERSIONS, counted.requests
