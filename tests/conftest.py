@@ -124,6 +124,7 @@ def make_organisation() -> MakeOrganisation:
         without_parameter: Sequence[str] = (),
         extra: dict[str, Any] | None = None,
         bucket_prefix: str = "staging",
+        hints: bool = False,
     ) -> Organisation:
         buckets = {
             r: create_region(
@@ -139,6 +140,8 @@ def make_organisation() -> MakeOrganisation:
             "bucket_key_prefix": key_prefix,
             "parameter_name_prefix": parameter_prefix,
             "regions": ",".join(regions),
+            # each region's bucket in the configuration, as `startifact setup` writes it
+            **({"buckets": {r: buckets[r] for r in regions}} if hints else {}),
             **(extra or {}),
         }
         write_configuration(document, regions)

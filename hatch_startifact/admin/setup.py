@@ -8,7 +8,7 @@ without it the check becomes a warning, never a failure.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hatch_startifact.aws import Aws
@@ -110,44 +110,51 @@ def build_config(
         problems.append(f"--parameter-prefix: {problem}")
     if problems:
         raise UsageError("; ".join(problems))
-    extra = {
-        k: v
-        for k, v in base.items()
-        if k not in {"regions", "bucket_name_param", "bucket_key_prefix", "parameter_name_prefix"}
-    }
+    known = {"regions", "bucket_name_param", "bucket_key_prefix", "parameter_name_prefix"}
+    extra = {k: v for k, v in base.items() if k not in {*known, "buckets"}}
     return OrganisationConfig(str(bucket), parsed, str(keys), str(names), extra)
 
 
-def _check_bucket(aws: Aws, region: str, bucket_parameter: str) -> list[str]:
-    """Warnings about the region's bucket name parameter and bucket; never raises."""
+def _check_bucket(aws: Aws, region: str, bucket_parameter: str) -> tuple[str | None, list[str]]:
+    """The region's bucket name (``None`` when it could not be read), and warnings about the
+    parameter and the bucket; never raises."""
     client = aws.region(region)
     try:
         bucket = bucket_name(client, bucket_parameter)
         if not client.bucket_exists(bucket):
-            return [
+            return bucket, [
                 f"{region}: bucket {bucket!r} (from {bucket_parameter}) does not exist; "
                 "create it before staging"
             ]
     except AwsError as error:  # AccessDenied included: setup needs only the Configure grant
         if isinstance(error, NotFoundError) and error.resource.startswith("arn:aws:ssm"):
-            return [f"{region}: {error}"]
-        return [f"could not verify the bucket in {region}: {error}"]
-    return []
+            return None, [f"{region}: {error}"]
+        return None, [f"could not verify the bucket in {region}: {error}"]
+    return bucket, []
 
 
-def write_region(aws: Aws, region: str, parameter: str, config: OrganisationConfig) -> RegionSetup:
+def write_region(
+    aws: Aws, region: str, parameter: str, config: OrganisationConfig, warnings: list[str]
+) -> RegionSetup:
     try:
         aws.region(region).put_parameter(parameter, config.to_json())
     except AwsError as error:
-        return RegionSetup(region, False, str(error))
-    return RegionSetup(
-        region, True, warnings=tuple(_check_bucket(aws, region, config.bucket_name_param))
-    )
+        return RegionSetup(region, False, str(error), tuple(warnings))
+    return RegionSetup(region, True, warnings=tuple(warnings))
 
 
 def write_everywhere(aws: Aws, parameter: str, config: OrganisationConfig) -> list[RegionSetup]:
-    """Write the configuration to every region of ``config`` in parallel."""
-    written = per_region(config.regions, lambda r: write_region(aws, r, parameter, config))
+    """Check each region's bucket, then write the configuration to every region of
+    ``config`` in parallel, with the bucket names found (``buckets``, a hint for readers and
+    stagers)."""
+    checked = per_region(config.regions, lambda r: _check_bucket(aws, r, config.bucket_name_param))
+    found = {r: c for r, c in checked.items() if not isinstance(c, Exception)}
+    buckets = {r: bucket for r, (bucket, _) in found.items() if bucket is not None}
+    hinted = replace(config, buckets=buckets)
+    written = per_region(
+        config.regions,
+        lambda r: write_region(aws, r, parameter, hinted, found.get(r, (None, []))[1]),
+    )
     return [_outcome(region, result) for region, result in written.items()]
 
 

@@ -18,8 +18,17 @@ from hatch_startifact.config.regions import parse_regions, shuffled
 from hatch_startifact.errors import AwsError, ConfigurationError
 from hatch_startifact.store.documents import MAX_DEPTH, TOO_DEEP, load
 from hatch_startifact.store.layout import Layout
+from hatch_startifact.store.names import shown
 
-KNOWN_KEYS = ("bucket_name_param", "bucket_key_prefix", "parameter_name_prefix", "regions")
+KNOWN_KEYS = (
+    "bucket_name_param",
+    "bucket_key_prefix",
+    "parameter_name_prefix",
+    "regions",
+    "buckets",
+)
+#: An S3 bucket name (general purpose buckets: 3 to 63 lowercase letters, digits, dots, hyphens).
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 _PARAMETER_NAME = re.compile(r"^[A-Za-z0-9_.\-/]{1,1011}$")
 _KEY_PREFIX = re.compile(r"^([A-Za-z0-9!_.*'()\-]+/)*$")
@@ -30,7 +39,9 @@ class OrganisationConfig:
     """The organisation configuration, validated.
 
     ``extra`` holds keys this version does not know (such as Startifact 1.x's ``save_ok``);
-    they are written back unchanged when the configuration is rewritten.
+    they are written back unchanged when the configuration is rewritten. ``buckets`` is what
+    ``startifact setup`` found each region's bucket name parameter to hold: a hint that saves
+    a round trip, checked against the parameter every time it is used.
     """
 
     bucket_name_param: str
@@ -38,6 +49,7 @@ class OrganisationConfig:
     bucket_key_prefix: str = ""
     parameter_name_prefix: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    buckets: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def layout(self) -> Layout:
@@ -53,6 +65,8 @@ class OrganisationConfig:
             parameter_name_prefix=self.parameter_name_prefix,
             regions=",".join(self.regions),
         )
+        if self.buckets:
+            document["buckets"] = dict(sorted(self.buckets.items()))
         return json.dumps(document, sort_keys=True)
 
 
@@ -131,6 +145,9 @@ def parse_organisation(text: str, *, where: str) -> OrganisationConfig:
     else:
         regions, region_problems = parse_regions(document["regions"])
         problems.extend(f"regions: {p}" for p in region_problems)
+    buckets = document.get("buckets", {})
+    if problem := check_buckets(buckets):
+        problems.append(f"buckets: {problem}")
     if problems:
         raise ConfigurationError(
             f"organisation configuration {where} is invalid: {'; '.join(problems)}. "
@@ -142,7 +159,18 @@ def parse_organisation(text: str, *, where: str) -> OrganisationConfig:
         bucket_key_prefix=key_prefix,
         parameter_name_prefix=name_prefix,
         extra={k: v for k, v in document.items() if k not in KNOWN_KEYS},
+        buckets=dict(buckets),
     )
+
+
+def check_buckets(buckets: object) -> str | None:
+    """Return the problem with the ``buckets`` hint (region to bucket name), or ``None``."""
+    if not isinstance(buckets, dict):
+        return f"must be an object of region names to bucket names, not {type(buckets).__name__}"
+    for region, bucket in buckets.items():
+        if not isinstance(bucket, str) or not _BUCKET.fullmatch(bucket):
+            return f"{shown(str(region)[:80])}: {shown(repr(bucket)[:80])} is not an S3 bucket name"
+    return None
 
 
 ReadParameter = Callable[[str, str], "str | None"]

@@ -28,7 +28,7 @@ from hatch_startifact.errors import (
     UnavailableError,
 )
 from hatch_startifact.parallel import per_region
-from hatch_startifact.store.buckets import bucket_name
+from hatch_startifact.store.buckets import in_bucket
 from hatch_startifact.store.index import ProjectIndex
 from hatch_startifact.store.metadata import StagedFile, parse_metadata_document
 from hatch_startifact.store.names import is_normalised_version
@@ -125,12 +125,21 @@ class Reader:
 
     def _index(self, region: str, project: str) -> tuple[str, ProjectIndex]:
         client = self._aws.region(region)
-        bucket = bucket_name(client, self._org.bucket_name_param)
+        key = self._layout.index_key(project)
+        hint = self._org.buckets.get(region)
         try:
-            data = client.get_document(bucket, self._layout.index_key(project), INDEX_LIMIT)
+            bucket, data = in_bucket(
+                client,
+                self._org.bucket_name_param,
+                hint,
+                lambda b: client.get_document(b, key, INDEX_LIMIT),
+            )
         except AccessDeniedError as error:
+            if not error.resource.startswith("arn:aws:s3"):
+                raise
             # Without s3:ListBucket, S3 answers a missing object with AccessDenied.
             self._warn(f"{region}: {error}; the project may simply not be staged there")
+            bucket = error.resource.split(":::", 1)[1].split("/", 1)[0]
             data = None
         if data is None:
             return bucket, ProjectIndex(project, ())

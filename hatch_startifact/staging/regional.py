@@ -17,7 +17,7 @@ from hatch_startifact.aws import Listing, Region
 from hatch_startifact.errors import AwsError
 from hatch_startifact.staging.artifacts import Artifact, same_object
 from hatch_startifact.staging.report import FileResult, Status
-from hatch_startifact.store.buckets import bucket_name
+from hatch_startifact.store.buckets import in_bucket
 from hatch_startifact.store.index import ProjectIndex
 from hatch_startifact.store.layout import Layout
 
@@ -45,10 +45,16 @@ class Target:
     layout: Layout
 
 
-def survey(region: Region, bucket_param: str, layout: Layout, project: str) -> Survey:
-    """Read the region's bucket name and list the project's keys (``s3:ListBucket`` only)."""
-    bucket = bucket_name(region, bucket_param)
-    return Survey(region.name, bucket, region.list_objects(bucket, layout.project_prefix(project)))
+def survey(
+    region: Region, bucket_param: str, layout: Layout, project: str, hint: str | None = None
+) -> Survey:
+    """Read the region's bucket name and list the project's keys (``s3:ListBucket`` only),
+    at once when the organisation gives the bucket's name as a hint (`in_bucket`)."""
+    prefix = layout.project_prefix(project)
+    bucket, listing = in_bucket(
+        region, bucket_param, hint, lambda b: region.list_objects(b, prefix)
+    )
+    return Survey(region.name, bucket, listing)
 
 
 def conflicts(target: Target, found: Survey) -> list[str]:

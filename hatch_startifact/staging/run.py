@@ -96,7 +96,13 @@ def stage(
     listener.begin(request, regions)
     surveyed = per_region(
         regions,
-        lambda r: survey(aws.region(r), organisation.bucket_name_param, layout, request.project),
+        lambda r: survey(
+            aws.region(r),
+            organisation.bucket_name_param,
+            layout,
+            request.project,
+            organisation.buckets.get(r),
+        ),
     )
     outcomes = {
         r: RegionOutcome(r, error=_reason(s))

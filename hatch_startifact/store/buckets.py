@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
 from hatch_startifact.aws import Region, ssm_arn
-from hatch_startifact.errors import NotFoundError
+from hatch_startifact.errors import AwsError, NotFoundError
+
+T = TypeVar("T")
 
 
 def bucket_name(region: Region, parameter: str) -> str:
@@ -22,3 +28,33 @@ def bucket_name(region: Region, parameter: str) -> str:
             resource=ssm_arn(region.name, parameter),
         )
     return bucket
+
+
+def in_bucket(
+    region: Region, parameter: str, hint: str | None, work: Callable[[str], T]
+) -> tuple[str, T]:
+    """``work(bucket)`` in ``region``'s bucket: ``(bucket, result)``.
+
+    With a ``hint`` (the bucket ``startifact setup`` found there), the parameter is read while
+    ``work(hint)`` runs, in one round trip instead of two; if the parameter names another
+    bucket, that result is dropped and ``work`` runs again on the bucket named. ``work`` must
+    only read.
+
+    :raises NotFoundError: the parameter does not exist in the region.
+    :raises AwsError: the parameter could not be read, or ``work`` failed.
+    """
+    if hint is None:
+        bucket = bucket_name(region, parameter)
+        return bucket, work(bucket)
+    with ThreadPoolExecutor(1, thread_name_prefix=f"{region.name}-bucket") as pool:
+        named = pool.submit(bucket_name, region, parameter)
+        try:
+            early: T | Exception = work(hint)
+        except AwsError as error:  # a stale hint may name a bucket that is gone
+            early = error
+        bucket = named.result()
+    if bucket != hint:
+        return bucket, work(bucket)
+    if isinstance(early, Exception):
+        raise early
+    return bucket, early

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -252,7 +253,9 @@ def test_write_everywhere_writes_the_configuration_to_every_region(
     results = write_everywhere(aws, "/startifact", CONFIG)
 
     assert results == [RegionSetup(region, True) for region in REGIONS]
-    assert [parameter(region) for region in REGIONS] == [CONFIG.to_json()] * 3
+    hinted = replace(CONFIG, buckets={r: f"staging-{r}" for r in REGIONS})
+    assert [parameter(region) for region in REGIONS] == [hinted.to_json()] * 3
+    assert json.loads(hinted.to_json())["buckets"] == {r: f"staging-{r}" for r in REGIONS}
 
 
 def test_write_everywhere_warns_about_a_missing_bucket_name_parameter_or_bucket(
@@ -283,7 +286,11 @@ def test_write_everywhere_warns_about_a_missing_bucket_name_parameter_or_bucket(
             ),
         ),
     ]
-    assert [parameter(region) for region in REGIONS] == [CONFIG.to_json()] * 3
+    # a bucket is named where its parameter could be read, even if it is not there yet
+    hinted = replace(
+        CONFIG, buckets={"us-east-1": "staging-us-east-1", "ap-south-1": "staging-ap-south-1"}
+    )
+    assert [parameter(region) for region in REGIONS] == [hinted.to_json()] * 3
 
 
 def test_write_everywhere_with_only_the_configure_grant_warns_that_it_could_not_verify(

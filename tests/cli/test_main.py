@@ -56,6 +56,8 @@ def test_setup_from_scratch_writes_the_configuration_to_every_region(run_cli: Ru
             "bucket_name_param": BUCKET_PARAMETER,
             "parameter_name_prefix": "",
             "regions": ",".join(REGIONS),
+            # what each region's bucket name parameter holds: a hint that saves a round trip
+            "buckets": {r: f"staging-{r}" for r in REGIONS},
         }
     assert result.stderr == ""
 
@@ -81,6 +83,7 @@ def test_setup_over_a_startifact_1_configuration_keeps_unknown_keys(run_cli: Run
             **old,
             "bucket_key_prefix": "",
             "parameter_name_prefix": "/new",
+            "buckets": {r: f"staging-{r}" for r in REGIONS},
         }
 
 

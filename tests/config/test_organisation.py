@@ -539,3 +539,37 @@ def test_load_organisation_needs_a_candidate_region() -> None:
         "STARTIFACT_REGIONS (or name regions with --regions, -o regions or [tool.startifact])"
     )
     assert read.calls == []
+
+
+# ---- buckets: the hint `startifact setup` writes -------------------------------------------
+
+
+def test_the_buckets_hint_is_read_and_written_back_sorted() -> None:
+    hinted = {"eu-west-2": "staging-eu-west-2", "ap-south-1": "staging-ap-south-1"}
+
+    config = parse_organisation(document(buckets=hinted), where=WHERE)
+
+    assert config.buckets == hinted
+    assert json.loads(config.to_json())["buckets"] == dict(sorted(hinted.items()))
+
+
+def test_without_buckets_none_are_hinted_and_none_are_written() -> None:
+    config = parse_organisation(document(), where=WHERE)
+
+    assert config.buckets == {}
+    assert "buckets" not in json.loads(config.to_json())
+
+
+@pytest.mark.parametrize(
+    ("buckets", "problem"),
+    [
+        (["staging"], "must be an object of region names to bucket names, not list"),
+        ({"eu-west-2": "Bad_Bucket"}, "eu-west-2: 'Bad_Bucket' is not an S3 bucket name"),
+        ({"eu-west-2": 7}, "eu-west-2: 7 is not an S3 bucket name"),
+    ],
+)
+def test_a_bad_buckets_hint_is_a_problem_like_any_other(buckets: object, problem: str) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        parse_organisation(document(buckets=buckets), where=WHERE)
+
+    assert f"buckets: {problem}" in str(raised.value)
