@@ -51,7 +51,7 @@ def test_a_right_hint_is_used_once(region: Region) -> None:
 
 def test_a_stale_hint_is_dropped_and_the_bucket_named_is_read(region: Region) -> None:
     aws_client("s3", REGION).create_bucket(
-        Bucket="old-bucket", CreateBucketConfiguration={"LocationConstraint": REGION}
+        Bucket="old-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
     )
     aws_client("s3", REGION).put_object(Bucket="old-bucket", Key="k", Body=b"stale")
     seen: list[str] = []
