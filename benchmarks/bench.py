@@ -120,8 +120,11 @@ def routed_session(endpoints: dict[str, str], rtt_ms: float = 0) -> boto3.Sessio
     return session
 
 
-def prepare(endpoints: dict[str, str], regions: tuple[str, ...]) -> dict[str, str]:
-    """Reset moto; create a bucket and bucket name parameter per region, and the config."""
+def prepare(
+    endpoints: dict[str, str], regions: tuple[str, ...], hinted: bool = False
+) -> dict[str, str]:
+    """Reset moto; create a bucket and bucket name parameter per region, and the config
+    (with each region's bucket hinted in it, as ``startifact setup`` writes it, if ``hinted``)."""
     for endpoint in set(endpoints.values()):
         post(endpoint, "/moto-api/reset")
     session = routed_session(endpoints)
@@ -136,16 +139,19 @@ def prepare(endpoints: dict[str, str], regions: tuple[str, ...]) -> dict[str, st
         session.client("s3", region_name=region).create_bucket(Bucket=bucket, **extra)
         ssm = session.client("ssm", region_name=region)
         ssm.put_parameter(Name=PARAMETER, Value=bucket, Type="String", Overwrite=True)
-        config = {
-            "bucket_name_param": PARAMETER,
-            "bucket_key_prefix": "",
-            "parameter_name_prefix": "",
-            "regions": ",".join(regions),
-        }
-        ssm.put_parameter(
+        buckets[region] = bucket
+    config: dict[str, Any] = {
+        "bucket_name_param": PARAMETER,
+        "bucket_key_prefix": "",
+        "parameter_name_prefix": "",
+        "regions": ",".join(regions),
+    }
+    if hinted:
+        config["buckets"] = buckets
+    for region in regions:
+        session.client("ssm", region_name=region).put_parameter(
             Name="/startifact", Value=json.dumps(config), Type="String", Overwrite=True
         )
-        buckets[region] = bucket
     return buckets
 
 
@@ -271,10 +277,12 @@ BARE = (
 
 
 def cli_workload(
-    endpoints: dict[str, str], rtt_ms: float, runs: int, work: Path
+    endpoints: dict[str, str], rtt_ms: float, runs: int, work: Path, hinted: bool
 ) -> dict[str, dict[str, list[float]]]:
     """Each command's wall time, round trips in sequence and start-up (seconds from the
-    process's start to its first request), ``runs`` times, 3 regions, one 100 KB file."""
+    process's start to its first request), ``runs`` times, 3 regions, one 100 KB file; the
+    buckets hinted in the configuration (as ``startifact setup`` writes it) or not (as
+    Startifact 1.x does)."""
     from latency import Router, first_request, round_trips
 
     router = Router(endpoints, rtt_ms)
@@ -291,7 +299,7 @@ def cli_workload(
     }
     try:
         for _ in range(runs):
-            prepare(endpoints, REGIONS[:3])
+            prepare(endpoints, REGIONS[:3], hinted)
             for name in (*CLI_COMMANDS, "bare"):
                 argv = (
                     [sys.executable, "-c", BARE]
@@ -318,7 +326,7 @@ def cli_report(results: dict[str, Any]) -> None:
         for name in CLI_COMMANDS:
             f = figures[name]
             print(
-                f"cli {name:<9} at {rtt:>5} ms: wall {statistics.median(f['wall']):5.2f} s, "
+                f"cli {name:<9} {rtt:<18} wall {statistics.median(f['wall']):5.2f} s, "
                 f"round trips in sequence {statistics.median(f['round_trips']):.0f} "
                 f"(max {max(f['round_trips']):.0f}), first request "
                 f"{statistics.median(f['start_up']) - bare:+.3f} s after the bare floor "
@@ -403,7 +411,10 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="startifact-bench-") as temp:
             work = Path(temp)
             results["cli"] = {
-                str(rtt): cli_workload(endpoints, rtt, args.runs, work)
+                f"{rtt:g} ms, {'hinted' if hinted else 'not hinted'}": cli_workload(
+                    endpoints, rtt, args.runs, work, hinted
+                )
+                for hinted in (True, False)
                 for rtt in dict.fromkeys([args.rtt_ms, 0.0])
             }
             cli_report(results)

@@ -250,9 +250,9 @@ class Session:
     ) -> VersionInfo:
         """A staged version (default: the latest): its files, their SHA-256 and metadata, the
         regions holding it, and the bucket and key of each file in each region."""
-        reader = self.reader(warn)
-        name = require_project(project)
-        return reader.info(name, require_version(version) if version else reader.latest(name))
+        return self.reader(warn).info(
+            require_project(project), require_version(version) if version else None
+        )
 
     def download(
         self,
@@ -264,19 +264,30 @@ class Session:
         force: bool = False,
         warn: Warn | None = None,
         progress: Callable[[int], None] | None = None,
+        described: Callable[[VersionInfo], None] | None = None,
     ) -> list[Downloaded]:
         """Download a version's files (all, or those matching the names or globs in ``files``)
         into ``dest``, each verified against its SHA-256 before it is moved into place.
 
         :param project: the project, or a version already looked up with `info` (then
             ``version`` is not used).
+        :param described: told the version (a `VersionInfo`) as soon as its metadata
+            documents are read, while the files are still downloading.
         :raises StartifactError: some file could not be downloaded with matching bytes from
             any region (each region's failure was passed to ``warn``).
         """
         from hatch_startifact.reading.downloads import Downloader
 
-        info = self.info(project, version, warn=warn) if isinstance(project, str) else project
-        return Downloader(self.aws, warn).download(info, Path(dest), files, force, progress)
+        downloader = Downloader(self.aws, warn)
+        if not isinstance(project, str):
+            return downloader.download(project, Path(dest), files, force, progress)
+        reader = self.reader(warn)
+        located = reader.locate(
+            require_project(project), require_version(version) if version else None
+        )
+        return downloader.download_located(
+            located, reader.describe, Path(dest), files, force, progress, described
+        )
 
     def close(self) -> None:
         self.aws.close()

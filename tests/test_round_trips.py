@@ -16,12 +16,12 @@ from tests.helpers import MakeFile, MakeOrganisation
 
 #: Long enough that requests sent together overlap whatever the scheduler does, short enough
 #: to keep the tests quick.
-DELAY = 0.15
+DELAY = 0.25
 
 #: The budgets: staging a new small file, downloading the latest version, info, versions;
 #: with each region's bucket hinted in the configuration (as `startifact setup` writes it), and
 #: without (a configuration written by Startifact 1.x, or by hand).
-BUDGETS = {True: (8, 6, 5, 4), False: (9, 7, 6, 5)}
+BUDGETS = {True: (7, 3, 3, 2), False: (8, 4, 4, 3)}
 
 
 @pytest.fixture(params=[True, False], ids=["hinted", "not-hinted"])

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from hatch_startifact.aws import MULTIPART_THRESHOLD
 from hatch_startifact.cli.console import Console
 from hatch_startifact.cli.parser import settings_of
-from hatch_startifact.display import format_size
+from hatch_startifact.display import ProgressBar, format_size
 from hatch_startifact.errors import StartifactError
 from hatch_startifact.reading.downloads import Downloaded, select
 from hatch_startifact.reading.reader import VersionInfo, VersionSummary
@@ -38,9 +40,11 @@ def run_info(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_versions(args: argparse.Namespace, console: Console) -> int:
-    with Session(settings=settings_of(args)) as session:
+    with Session(settings=settings_of(args)) as session, ThreadPoolExecutor(1) as pool:
+        # the version records are read while the indexes are, in the same round trip
+        record = pool.submit(session.latest, args.project)
         summaries = session.versions(args.project, warn=console.warn)
-        latest = _latest_or_none(session, args.project, console)
+        latest = _latest_or_none(record, console)
     if console.json_mode:
         project = check_project(args.project)[0] or args.project
         console.emit_json(versions_json(project, latest, summaries))
@@ -55,9 +59,9 @@ def run_versions(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def _latest_or_none(session: Session, project: str, console: Console) -> str | None:
+def _latest_or_none(record: Future[str], console: Console) -> str | None:
     try:
-        return session.latest(project)
+        return record.result()
     except StartifactError as error:
         console.warn(f"could not read the latest version: {error}")
         return None
@@ -65,23 +69,23 @@ def _latest_or_none(session: Session, project: str, console: Console) -> str | N
 
 def run_download(args: argparse.Namespace, console: Console) -> int:
     dest = Path(args.dest)
+    bar = _Bar(console, args.file)
     with Session(settings=settings_of(args)) as session:
-        info = session.info(args.project, args.version, warn=console.warn)
-        chosen = select(info.files, args.file)
-        large = any(f.size >= MULTIPART_THRESHOLD for f in chosen)
-        bar = console.progress_bar(sum(f.size for f in chosen)) if large else None
         try:
             done = session.download(
-                info,
-                dest=dest,
+                args.project,
+                args.version,
+                dest,
                 files=args.file,
                 force=args.force,
                 warn=console.warn,
-                progress=bar.advance if bar else None,
+                progress=bar.advance,
+                described=bar.described,
             )
         finally:
-            if bar:
-                bar.clear()
+            bar.clear()
+    info = bar.info
+    assert info is not None  # described before any file is placed
     if console.json_mode:
         console.emit_json(download_json(info, done))
         return 0
@@ -95,6 +99,39 @@ def run_download(args: argparse.Namespace, console: Console) -> int:
             )
     console.line(f"{len(done)} file(s) of {info.project} {info.version} in {dest}.")
     return 0
+
+
+class _Bar:
+    """The progress bar of a download, drawn once the files' sizes are known (their metadata
+    documents are read while the files already download)."""
+
+    def __init__(self, console: Console, patterns: list[str]) -> None:
+        self._console = console
+        self._patterns = patterns
+        self._bar: ProgressBar | None = None
+        self._early = 0
+        self._lock = threading.Lock()
+        self.info: VersionInfo | None = None
+
+    def described(self, info: VersionInfo) -> None:
+        chosen = select(info.files, self._patterns)
+        with self._lock:
+            self.info = info
+            if any(f.size >= MULTIPART_THRESHOLD for f in chosen):
+                self._bar = self._console.progress_bar(sum(f.size for f in chosen))
+                if self._bar and self._early:
+                    self._bar.advance(self._early)
+
+    def advance(self, received: int) -> None:
+        with self._lock:
+            if self._bar:
+                self._bar.advance(received)
+            else:
+                self._early += received
+
+    def clear(self) -> None:
+        if self._bar:
+            self._bar.clear()
 
 
 def _file_json(info: VersionInfo, staged: StagedFile) -> dict[str, Any]:

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from packaging.version import Version
 
 from hatch_startifact.aws import Aws
 from hatch_startifact.config.organisation import OrganisationConfig
-from hatch_startifact.config.regions import shuffled
 from hatch_startifact.errors import (
     AccessDeniedError,
-    AwsError,
     DocumentError,
     IntegrityError,
     NoSuchProjectError,
@@ -36,6 +35,8 @@ from hatch_startifact.store.names import is_normalised_version
 INDEX_LIMIT = 16 * 1024 * 1024
 METADATA_LIMIT = 1024 * 1024
 Warn = Callable[[str], None]
+#: A region's bucket and the project's index there.
+Indexed = tuple[str, "ProjectIndex"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,20 @@ class VersionInfo:
         return tuple(r for r in self.asked if r not in self.regions)
 
 
+@dataclass(frozen=True)
+class Located:
+    """A version as the project indexes show it, before its metadata documents are read."""
+
+    project: str
+    version: str
+    #: region -> bucket, for every region whose index lists the version
+    buckets: Mapping[str, str] = field(hash=False)
+    #: file name -> the regions whose index lists it
+    files: Mapping[str, tuple[str, ...]] = field(hash=False)
+    #: file name -> S3 key (the same in every region)
+    keys: Mapping[str, str] = field(hash=False)
+
+
 class Reader:
     """Reads what was staged, from the regions given, with failover."""
 
@@ -91,28 +106,26 @@ class Reader:
         self._warn = warn or (lambda message: None)
 
     def latest(self, project: str) -> str:
-        """The latest version: ask regions in shuffled order until a majority agree, else the
-        highest answer (Startifact 1.x's rule)."""
+        """The latest version: every region's version record, read at once; the value a
+        majority of the regions hold, else the highest (Startifact 1.x's rule)."""
+        return self._choose(project, per_region(self._regions, lambda r: self._record(r, project)))
+
+    def _record(self, region: str, project: str) -> str | None:
         name = self._layout.version_parameter(project)
-        majority = len(self._regions) // 2 + 1
-        answers: dict[str, str | None] = {}
-        failures: list[str] = []
-        for region in shuffled(self._regions):
-            try:
-                value = self._aws.region(region).get_parameter(name)
-            except AwsError as error:
-                failures.append(str(error))
-                continue
-            if value is not None and not is_normalised_version(value):
-                failures.append(f"{name} in {region} holds {value!r}, which is not a version")
-                continue
-            answers[region] = value
-            votes = Counter(v for v in answers.values() if v)
-            if votes and votes.most_common(1)[0][1] >= majority:
-                return votes.most_common(1)[0][0]
-        found = [v for v in answers.values() if v]
-        if found:
-            return max(found, key=Version)
+        value = self._aws.region(region).get_parameter(name)
+        if value is not None and not is_normalised_version(value):
+            raise DocumentError(f"{name} in {region} holds {value!r}, which is not a version")
+        return value
+
+    def _choose(self, project: str, records: Mapping[str, str | Exception | None]) -> str:
+        name = self._layout.version_parameter(project)
+        answers = {r: v for r, v in records.items() if not isinstance(v, Exception)}
+        failures = [str(v) for v in records.values() if isinstance(v, Exception)]
+        votes = Counter(v for v in answers.values() if v)
+        if votes and votes.most_common(1)[0][1] >= len(self._regions) // 2 + 1:
+            return votes.most_common(1)[0][0]
+        if votes:
+            return max(votes, key=Version)
         if answers:
             raise NoSuchProjectError(
                 f"no such project {project!r}: no region has a version record {name}"
@@ -153,7 +166,11 @@ class Reader:
 
     def indexes(self, project: str) -> dict[str, tuple[str, ProjectIndex]]:
         """Each answering region's bucket and project index; failures become warnings."""
-        results = per_region(self._regions, lambda r: self._index(r, project))
+        return self._indexes(project, per_region(self._regions, lambda r: self._index(r, project)))
+
+    def _indexes(
+        self, project: str, results: Mapping[str, tuple[str, ProjectIndex] | Exception]
+    ) -> dict[str, tuple[str, ProjectIndex]]:
         good: dict[str, tuple[str, ProjectIndex]] = {}
         for region, result in results.items():
             if isinstance(result, Exception):
@@ -166,6 +183,29 @@ class Reader:
                 "credentials and network, or name regions that answer with --regions"
             )
         return good
+
+    def indexes_and_latest(self, project: str) -> tuple[dict[str, tuple[str, ProjectIndex]], str]:
+        """`indexes` and `latest` together: each region's version record is read while its
+        index is, in the same round trip."""
+
+        def both(
+            region: str,
+        ) -> tuple[tuple[str, ProjectIndex] | Exception, str | Exception | None]:
+            with ThreadPoolExecutor(1, thread_name_prefix=f"{region}-record") as pool:
+                record = pool.submit(self._record, region, project)
+                try:
+                    index: Indexed | Exception = self._index(region, project)
+                except Exception as error:  # each failure is reported as per_region would
+                    index = error
+                return index, _outcome(record)
+
+        results = per_region(self._regions, both)
+        pairs = {r: p for r, p in results.items() if not isinstance(p, Exception)}
+        records = {r: p[1] for r, p in pairs.items()}
+        records.update({r: p for r, p in results.items() if isinstance(p, Exception)})
+        indexes = {r: p[0] for r, p in pairs.items()}
+        indexes.update({r: p for r, p in results.items() if isinstance(p, Exception)})
+        return self._indexes(project, indexes), self._choose(project, records)
 
     def versions(self, project: str) -> list[VersionSummary]:
         """Every staged version across the regions, newest first."""
@@ -185,9 +225,17 @@ class Reader:
             VersionSummary(v, tuple(sorted(files[v])), tuple(sorted(regions[v]))) for v in ordered
         ]
 
-    def info(self, project: str, version: str) -> VersionInfo:
-        """A version's files, from the metadata documents every holding region agrees on."""
-        indexes = self.indexes(project)
+    def info(self, project: str, version: str | None) -> VersionInfo:
+        """A version's files (default: the latest), from the metadata documents every holding
+        region agrees on."""
+        return self.describe(self.locate(project, version))
+
+    def locate(self, project: str, version: str | None) -> Located:
+        """Where a version's files are (default: the latest), from the project indexes."""
+        if version is None:
+            indexes, version = self.indexes_and_latest(project)
+        else:
+            indexes = self.indexes(project)
         version = _staged_form(version, indexes.values())
         holding = {r: b for r, (b, i) in indexes.items() if i.files(version)}
         if not holding:
@@ -202,33 +250,49 @@ class Reader:
                 f"{project} {version} is not staged (staged versions: "
                 f"{', '.join(staged[:10])}{' ...' if len(staged) > 10 else ''})"
             )
-        names = sorted({n for r in holding for n in indexes[r][1].files(version) or ()})
+        files: dict[str, list[str]] = {}
+        for region in holding:
+            for name in indexes[region][1].files(version) or ():
+                files.setdefault(name, []).append(region)
+        keys = {n: self._layout.artifact_key(project, version, n) for n in files}
+        return Located(
+            project, version, holding, {n: tuple(r) for n, r in sorted(files.items())}, keys
+        )
+
+    def describe(self, located: Located) -> VersionInfo:
+        """Read the metadata documents of every file of ``located`` in every region holding
+        it, all at once, and keep what the regions agree on."""
+        names = list(located.files)
+        described = per_region(names, lambda name: self._describe(located, name))
         files, holders = [], {}
         for name in names:
-            try:
-                listing = {
-                    r: b for r, b in holding.items() if name in (indexes[r][1].files(version) or ())
-                }
-                staged_file, regions = self._describe(project, version, name, listing)
-            except IntegrityError:
-                raise
-            except StartifactError as error:  # an index entry no region can back up
-                self._warn(f"{name} left out: {error}")
+            result = described[name]
+            if isinstance(result, IntegrityError):
+                raise result
+            if isinstance(result, Exception):  # an index entry no region can back up
+                self._warn(f"{name} left out: {_reason(result)}")
                 continue
-            files.append(staged_file)
-            holders[name] = regions
+            files.append(result[0])
+            holders[name] = result[1]
         if not files:
             raise DocumentError(
-                f"no file of {project} {version} has a readable metadata "
+                f"no file of {located.project} {located.version} has a readable metadata "
                 "document in any region (see the warnings): ask an administrator to check them"
             )
-        names = [f.filename for f in files]
-        keys = {n: self._layout.artifact_key(project, version, n) for n in names}
-        return VersionInfo(project, version, tuple(files), holding, keys, holders, self._regions)
+        keys = {f.filename: located.keys[f.filename] for f in files}
+        return VersionInfo(
+            located.project,
+            located.version,
+            tuple(files),
+            located.buckets,
+            keys,
+            holders,
+            self._regions,
+        )
 
-    def _describe(
-        self, project: str, version: str, name: str, holding: Mapping[str, str]
-    ) -> tuple[StagedFile, tuple[str, ...]]:
+    def _describe(self, located: Located, name: str) -> tuple[StagedFile, tuple[str, ...]]:
+        project, version = located.project, located.version
+        holding = {r: located.buckets[r] for r in located.files[name]}
         key = self._layout.metadata_key(project, version, name)
 
         def read(region: str) -> StagedFile:
@@ -275,6 +339,11 @@ def _staged_form(version: str, indexes: Iterable[tuple[str, ProjectIndex]]) -> s
         return version
     wanted = Version(version)
     return next((v for v in sorted(staged) if Version(v) == wanted), version)
+
+
+def _outcome(future: Future[str | None]) -> str | Exception | None:
+    error = future.exception()
+    return error if isinstance(error, Exception) else future.result()
 
 
 def _reason(error: Exception) -> str:

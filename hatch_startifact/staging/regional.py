@@ -1,5 +1,10 @@
 """Staging in one region: survey, upload, index, version record, in that order.
 
+The index is written from the survey's listing and what this stage wrote, conditionally on
+the index being as the survey listed it; only when another stager rewrote it meanwhile is it
+rewritten from a new listing. A listing sent alongside the index write checks that the bucket
+still holds our bytes under every key we wrote.
+
 Every write is conditional or idempotent, so a run killed at any point leaves nothing that a
 re-run cannot complete, and no version record naming a file the region does not hold.
 """
@@ -10,10 +15,10 @@ import hashlib
 import random
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from hatch_startifact.aws import Listing, Region
+from hatch_startifact.aws import Listing, ObjectInfo, Region
 from hatch_startifact.errors import AwsError
 from hatch_startifact.staging.artifacts import Artifact, same_object
 from hatch_startifact.staging.report import FileResult, Status
@@ -196,8 +201,43 @@ def stage_region(
         results.append(result)
         if on_file:
             on_file(result)
-    index, listing = update_index(region, found.bucket, target.layout, target.project)
+    with ThreadPoolExecutor(1) as checker:  # the check's listing overlaps the index write
+        listed = checker.submit(
+            region.list_objects, found.bucket, target.layout.project_prefix(target.project)
+        )
+        index, relisted = write_index(region, target, found, results)
+        listing = relisted if relisted is not None else listed.result()
     return [_as_listed(result, target, listing) for result in results], index
+
+
+def write_index(
+    region: Region, target: Target, found: Survey, results: list[FileResult]
+) -> tuple[ProjectIndex, Listing | None]:
+    """Write the index of what the survey listed and this stage now holds, without listing
+    again: only if nobody rewrote the index since the survey (``IfMatch`` on the ETag it
+    listed). If somebody did, `update_index` lists and retries; its listing is returned too.
+    """
+    layout, project = target.layout, target.project
+    held = dict(found.listing)
+    for result in results:
+        if result.status in (Status.STAGED, Status.ALREADY):
+            artifact = next(a for a in target.artifacts if a.filename == result.filename)
+            document = target.documents[artifact.filename]
+            held[layout.artifact_key(project, target.version, artifact.filename)] = ObjectInfo(
+                artifact.size, artifact.etag
+            )
+            held[layout.metadata_key(project, target.version, artifact.filename)] = ObjectInfo(
+                len(document), hashlib.md5(document, usedforsecurity=False).hexdigest()
+            )
+    index = ProjectIndex.from_listing(project, layout, held)
+    body = index.to_json()
+    current = found.listing.get(layout.index_key(project))
+    if current and current.etag == hashlib.md5(body, usedforsecurity=False).hexdigest():
+        return index, None
+    key = layout.index_key(project)
+    if region.put_object(found.bucket, key, body, etag=current.etag if current else None):
+        return index, None
+    return update_index(region, found.bucket, layout, project)
 
 
 def _as_listed(result: FileResult, target: Target, listing: Listing) -> FileResult:
