@@ -10,7 +10,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from hatch_startifact.errors import InvalidInputError
@@ -21,6 +20,9 @@ _PROJECT = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECAS
 # A conservative set of characters that are safe in an S3 key, a URL and any file system.
 _FILENAME = re.compile(r"^[A-Za-z0-9._+\-=~,@()!]+$")
 _METADATA_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+# PEP 503 normalisation, as packaging.utils.canonicalize_name does it; that module is not
+# imported because it pulls in packaging.tags, which every command would pay for at start-up.
+_SEPARATORS = re.compile(r"[-_.]+")
 
 METADATA_SUFFIX = ".metadata.json"
 MAX_FILENAME = 255
@@ -43,7 +45,7 @@ def check_project(name: str) -> Checked:
             f"invalid project name {name!r}: use letters, digits, '.', '_' and '-', "
             "starting and ending with a letter or digit (PEP 508)"
         )
-    return canonicalize_name(name), None
+    return _SEPARATORS.sub("-", name).lower(), None
 
 
 def check_version(version: str) -> Checked:

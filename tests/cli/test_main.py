@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -495,3 +499,31 @@ def test_module_and_console_script_report_the_version(run_cli: RunCli) -> None:
     result = run_cli("--version")
 
     assert (result.returncode, result.stdout) == (0, f"startifact {__version__}\n")
+
+
+@pytest.mark.parametrize("command", [["versions", "my-lib"], ["info", "my-lib"]])
+def test_reading_commands_reach_aws_without_importing_what_they_do_not_need(
+    command: list[str], tmp_path: Path
+) -> None:
+    # Start-up is what a deploy job pays before its first request: pluggy (plugins only run
+    # when staging) and packaging.tags (wheel tags) are not part of it.
+    code = (
+        "import sys\n"
+        "from hatch_startifact.cli import main\n"
+        f"code = main({command!r})\n"
+        "late = sorted(m for m in ('pluggy', 'packaging.tags', 'hatch') if m in sys.modules)\n"
+        "print(code, ','.join(late))\n"
+    )
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # refused at once: no AWS is reached
+        "AWS_MAX_ATTEMPTS": "1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+
+    assert result.stdout == "1 \n", result.stderr

@@ -7,6 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from hatch_startifact.store.names import (
@@ -54,6 +57,11 @@ RESERVED_RULE = (
 )
 def test_check_project_normalises_as_pep_503(name: str, normalised: str) -> None:
     assert check_project(name) == (normalised, None)
+
+
+@given(st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,30}[A-Za-z0-9])?", fullmatch=True))
+def test_check_project_normalises_as_packaging_does(name: str) -> None:
+    assert check_project(name) == (canonicalize_name(name), None)
 
 
 @pytest.mark.parametrize(
