@@ -1,7 +1,9 @@
 """Round trips one after another, counted (not timed): what a user waits for when regions are
-far apart. The moto server answers every request late (``faults.delay``) and logs it; the
-count is the longest chain of requests each sent after the previous one was answered, from the
-first request to the last. A change that adds a round trip in sequence fails here.
+far apart. The moto server answers requests late, once none has come for ``faults.delay``
+seconds (so requests sent together are answered together even on a loaded machine), and logs
+them; the count is the longest chain of requests each sent after the previous one was
+answered, from the first request to the last. A change that adds a round trip in sequence
+fails here.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from tests.fixtures.commands import RunCli
 from tests.fixtures.faults import Faults
 from tests.helpers import MakeFile, MakeOrganisation
 
-#: Long enough that requests sent together overlap whatever the scheduler does, short enough
-#: to keep the tests quick.
+#: Longer than the scheduler of a loaded machine keeps requests sent together apart, short
+#: enough to keep the tests quick.
 DELAY = 0.25
 
 #: The budgets: staging a new small file, downloading the latest version, info, versions;
