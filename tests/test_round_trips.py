@@ -2,12 +2,13 @@
 far apart. The moto server answers requests late, once none has come for ``faults.delay``
 seconds (so requests sent together are answered together even on a loaded machine), and logs
 them; the count is the longest chain of requests each sent after the previous one was
-answered, from the first request to the last. A change that adds a round trip in sequence
-fails here.
+answered, from the first request to the last, the fewest of up to three runs (load can only
+add to a count). A change that adds a round trip in sequence fails here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,9 @@ DELAY = 0.25
 #: with each region's bucket hinted in the configuration (as `startifact setup` writes it), and
 #: without (a configuration written by Startifact 1.x, or by hand).
 BUDGETS = {True: (7, 3, 3, 2), False: (8, 4, 4, 3)}
+
+#: Runs of a command before its count is compared with the budget (only while it is over).
+ATTEMPTS = 3
 
 
 @pytest.fixture(params=[True, False], ids=["hinted", "not-hinted"])
@@ -45,10 +49,30 @@ def run(faults: Faults, run_cli: RunCli, *args: str | Path) -> int:
     return faults.round_trips()
 
 
+def fewest(
+    faults: Faults, run_cli: RunCli, budget: int, command: Callable[[int], Sequence[str | Path]]
+) -> int:
+    """The fewest round trips of up to `ATTEMPTS` runs of ``command(attempt)``, stopping at the
+    first within ``budget``. A loaded machine can only add to a count (a request that needs an
+    answer never leaves before it), so the fewest is the one to compare; a change that adds a
+    round trip adds it to every run.
+    """
+    counts = []
+    for attempt in range(ATTEMPTS):
+        counts.append(run(faults, run_cli, *command(attempt)))
+        if counts[-1] <= budget:
+            break
+    return min(counts)
+
+
 def test_staging_a_new_version_of_a_small_file(
     counted: Faults, hinted: bool, run_cli: RunCli, make_file: MakeFile
 ) -> None:
-    trips = run(counted, run_cli, "stage", "lib", "1.0", make_file("lib-1.0.tar.gz", b"x" * 1000))
+    def stage(attempt: int) -> list[str | Path]:  # a new version each time
+        version = f"1.{attempt}"
+        return ["stage", "lib", version, make_file(f"lib-{version}.tar.gz", b"x" * 1000)]
+
+    trips = fewest(counted, run_cli, BUDGETS[hinted][0], stage)
 
     assert trips <= BUDGETS[hinted][0], counted.requests
 
@@ -59,9 +83,14 @@ def test_reading_the_latest_version(
     _, download_budget, info_budget, versions_budget = BUDGETS[hinted]
     run(counted, run_cli, "stage", "lib", "1.0", make_file("lib-1.0.tar.gz", b"x" * 1000))
 
-    download = run(counted, run_cli, "download", "lib", "--dest", tmp_path / "out")
-    info = run(counted, run_cli, "info", "lib")
-    versions = run(counted, run_cli, "versions", "lib")
+    download = fewest(
+        counted,
+        run_cli,
+        download_budget,
+        lambda attempt: ["download", "lib", "--dest", tmp_path / f"out-{attempt}"],
+    )
+    info = fewest(counted, run_cli, info_budget, lambda _: ["info", "lib"])
+    versions = fewest(counted, run_cli, versions_budget, lambda _: ["versions", "lib"])
     # (each check below shows the requests of the last command run)
 
     assert download <= download_budget, counted.requests
