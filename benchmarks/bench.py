@@ -18,8 +18,10 @@ the plugin's import cost and ``startifact --help``.
 The command-line workload (``--cli``) runs ``startifact stage``, ``download``, ``info`` and
 ``versions`` as processes, as a user would, through a router that holds every request for the
 round trip and counts the round trips each command takes one after another (`latency.py`),
-at ``--rtt-ms`` and at 0 ms, with a bare process that imports boto3 and sends one request as
-the start-up floor. Prints a table and writes JSON.
+at ``--rtt-ms`` and at 0 ms, with each region's bucket hinted in the configuration (as
+``startifact setup`` writes it) and without (as Startifact 1.x writes it), with a bare process
+that imports boto3 and sends one request as the start-up floor. Prints a table and writes
+JSON.
 """
 
 from __future__ import annotations
