@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -115,6 +115,8 @@ GRANTED_BY = {
     "s3:GetObject": "AllowRead",
     "ssm:PutParameter": "AllowWrite (or AllowConfigure for the configuration parameter)",
     "ssm:GetParameter": "AllowRead, AllowWrite or AllowConfigure",
+    "ssm:DeleteParameter": "AllowYank, or the project's Owner policy",
+    "s3:DeleteObject": "AllowYank, or the project's Owner policy",
 }
 
 ProgressCallback = Callable[[int], None]
@@ -376,6 +378,19 @@ class Region:
         with self._call("ssm:PutParameter", ssm_arn(self.name, name)):
             self._ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
 
+    def delete_parameter(self, name: str) -> None:
+        """Delete a parameter; one that does not exist is already as wanted."""
+        with (
+            self._call("ssm:DeleteParameter", ssm_arn(self.name, name)),
+            suppress(self._ssm.exceptions.ParameterNotFound),
+        ):
+            self._ssm.delete_parameter(Name=name)
+
+    def delete_object(self, bucket: str, key: str) -> None:
+        """Delete an object (S3 answers an absent one with success too)."""
+        with self._call("s3:DeleteObject", s3_arn(bucket, key)):
+            self._s3.delete_object(Bucket=bucket, Key=key)
+
     def bucket_exists(self, bucket: str) -> bool:
         """True when the bucket exists; ``False`` when S3 says it does not."""
         try:
@@ -403,14 +418,24 @@ class Region:
         *,
         etag: str | None = None,
         content_type: str = "application/json",
+        replace: bool = False,
     ) -> bool:
-        """Write a small object conditionally: only if absent (``etag=None``) or unchanged.
+        """Write a small object conditionally: only if absent (``etag=None``) or unchanged;
+        with ``replace``, whatever is there.
 
         :returns: ``False`` when the condition did not hold (someone else wrote first).
         """
         try:
             with self._call("s3:PutObject", s3_arn(bucket, key)):
-                if etag:
+                if replace:
+                    self._s3.put_object(
+                        Bucket=bucket,
+                        Key=key,
+                        Body=body,
+                        ContentType=content_type,
+                        ChecksumAlgorithm="SHA256",
+                    )
+                elif etag:
                     self._s3.put_object(
                         Bucket=bucket,
                         Key=key,
@@ -603,6 +628,17 @@ class Aws:
 
     def read_parameter(self, region: str, name: str) -> str | None:
         return self.region(region).get_parameter(name)
+
+    def caller(self, region: str) -> str | None:
+        """The ARN of the caller (``sts:GetCallerIdentity``), or ``None`` when it cannot be
+        had: denied, or the region did not answer."""
+        with self._lock:
+            config = self.network.client_config(2)
+            client = self._session.client("sts", region_name=region, config=config)
+        try:
+            return str(client.get_caller_identity()["Arn"])
+        except (ClientError, BotoCoreError):
+            return None
 
     def close(self) -> None:
         with self._lock:

@@ -96,6 +96,10 @@ class NoSuchVersionError(StartifactError):
     """The project exists but no region's index lists the version."""
 
 
+class AllYankedError(StartifactError):
+    """Every staged version of the project is yanked: there is no latest version."""
+
+
 class NoSuchFileError(StartifactError):
     """The version exists but none of its files match the names asked for."""
 

@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from hatch_startifact.plugins.host import Plugins
     from hatch_startifact.reading.downloads import Downloaded
     from hatch_startifact.reading.reader import Reader, VersionInfo, VersionSummary
-    from hatch_startifact.staging.report import Listener, StageReport
+    from hatch_startifact.staging.report import Listener, StageReport, YankReport
     from hatch_startifact.staging.request import Inputs, StageRequest
     from hatch_startifact.store.metadata import StagedFile
+    from hatch_startifact.store.yanks import Yank
 
 __all__ = [
     "Downloaded",
@@ -45,6 +46,8 @@ __all__ = [
     "StagedFile",
     "VersionInfo",
     "VersionSummary",
+    "Yank",
+    "YankReport",
 ]
 
 Warn = Callable[[str], None]
@@ -234,12 +237,58 @@ class Session:
 
         return Reader(self.organisation, self.regions, self.aws, warn)
 
-    def latest(self, project: str) -> str:
-        """The latest staged version of ``project``.
+    def latest(self, project: str, *, warn: Warn | None = None) -> str:
+        """The latest staged version of ``project`` that is not yanked.
 
         :raises NoSuchProjectError: nothing was ever staged for it.
+        :raises AllYankedError: every staged version of it is yanked.
         """
-        return self.reader().latest(require_project(project))
+        return self.reader(warn).latest(require_project(project))
+
+    def yank(self, project: str, version: str, reason: str) -> YankReport:
+        """Yank ``project`` ``version`` in every region, in parallel: it stays downloadable by
+        its exact version, but is never the latest; each region's version record moves to the
+        highest version not yanked (or is removed when every version is). Needs the Owner
+        level. Yanking a yanked version again replaces its reason.
+
+        :raises InvalidInputError: a bad name, version or reason; nothing was written.
+        :raises NoSuchVersionError: no region that answered holds the version.
+        """
+        from hatch_startifact.errors import InvalidInputError
+        from hatch_startifact.store.metadata import utc_now
+        from hatch_startifact.store.yanks import Yank, check_reason
+
+        problem = check_reason(reason)
+        if problem:
+            raise InvalidInputError([problem])
+        return self._change(
+            project, version, lambda by: Yank(reason.strip(), utc_now(), by or "unknown")
+        )
+
+    def unyank(self, project: str, version: str) -> YankReport:
+        """Undo `yank` in every region, in parallel: the version may be the latest again, and
+        each region's version record moves to it if it is the highest. Needs the Owner level.
+        Unyanking a version that is not yanked changes nothing but the index and the record,
+        which are rewritten from what each region holds.
+
+        :raises NoSuchVersionError: no region that answered holds the version.
+        """
+        return self._change(project, version, None)
+
+    def _change(
+        self, project: str, version: str, make: Callable[[str | None], Yank] | None
+    ) -> YankReport:
+        from hatch_startifact.staging.yanking import change
+
+        project, version = require_project(project), require_version(version)
+        known = self.settings.regions or ((self.default_region,) if self.default_region else ())
+        with ThreadPoolExecutor(1, thread_name_prefix="caller") as pool:
+            # Who is asking (sts:GetCallerIdentity), looked up while the configuration is read.
+            caller = pool.submit(self.aws.caller, known[0]) if known else None
+            organisation, regions = self.organisation, self.regions
+            by = caller.result() if caller else self.aws.caller(regions[0])
+        yank = make(by) if make else None
+        return change(project, version, yank, organisation, regions, self.aws, by or "unknown")
 
     def versions(self, project: str, *, warn: Warn | None = None) -> list[VersionSummary]:
         """Every staged version of ``project``, newest first, with the regions holding each."""
@@ -315,6 +364,8 @@ def __getattr__(name: str) -> object:
         "StagedFile": "hatch_startifact.store.metadata",
         "VersionInfo": "hatch_startifact.reading.reader",
         "VersionSummary": "hatch_startifact.reading.reader",
+        "Yank": "hatch_startifact.store.yanks",
+        "YankReport": "hatch_startifact.staging.report",
     }
     if name not in where:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

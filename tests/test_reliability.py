@@ -32,7 +32,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from hatch_startifact.aws import DOWN_FOR, MAX_ATTEMPTS, READ_TIMEOUT
 from hatch_startifact.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, StartifactError
 from hatch_startifact.session import Session
-from hatch_startifact.staging.report import StageReport
+from hatch_startifact.staging.report import StageReport, YankReport
 from tests.fixtures.commands import RunCli
 from tests.fixtures.faults import Faults, Kill
 from tests.fixtures.moto import reset
@@ -491,7 +491,7 @@ def test_a_stager_killed_at_any_write_leaves_nothing_a_rerun_cannot_complete(
 # ---- races ---------------------------------------------------------------------------------
 
 
-Outcome = StageReport | StartifactError
+Outcome = StageReport | YankReport | StartifactError
 
 
 def race(jobs: Sequence[Callable[[], Outcome]]) -> list[Outcome]:
@@ -519,11 +519,24 @@ def stager(
     return job
 
 
-def exit_code(outcome: StageReport | StartifactError) -> int:
+def yanker(project: str, version: str) -> Callable[[], YankReport | StartifactError]:
+    """One yanker with its own session; a yank refused outright is returned, not raised."""
+
+    def job() -> YankReport | StartifactError:
+        with Session(boto3_session=boto3_session()) as startifact:
+            try:
+                return startifact.yank(project, version, f"{version} is broken")
+            except StartifactError as error:
+                return error
+
+    return job
+
+
+def exit_code(outcome: Outcome) -> int:
     return outcome.exit_code
 
 
-def failure(outcome: StageReport | StartifactError) -> str:
+def failure(outcome: Outcome) -> str:
     """What a stager that did not succeed told its user."""
     if isinstance(outcome, StartifactError):
         return str(outcome)
@@ -616,6 +629,70 @@ def test_racing_stagers_of_two_versions_leave_the_higher_one_latest_everywhere(
             assert state.record == "1.0.2", region
             assert set(state.index) == {"1.0.1", "1.0.2"}
         tally.add("race rounds: versions 1.0.1 and 1.0.2 (4 stagers)")
+
+
+def yanked_in(state: RegionState, project: str) -> set[str]:
+    prefix = f"{project}/yanks/"
+    return {
+        k[len(prefix) : -len(".json")]
+        for k in state.objects
+        if k.startswith(prefix) and "/" not in k[len(prefix) :]
+    }
+
+
+@pytest.mark.slow
+def test_a_yank_racing_a_stage_of_a_newer_version_leaves_the_newer_one_latest_everywhere(
+    server: str,
+    make_organisation: MakeOrganisation,
+    make_file: MakeFile,
+    rounds: int,
+    tally: Tally,
+) -> None:
+    org = make_organisation()
+    for round_ in range(rounds):
+        project = f"lib{round_}"
+        for version in ("1.0", "1.1"):
+            assert (
+                exit_code(stager(project, version, [make_file(f"{project}-{version}.tar.gz")])())
+                == 0
+            )
+        newer = make_file(f"{project}-1.2.tar.gz")
+
+        reports = race([yanker(project, "1.1"), stager(project, "1.2", [newer])])
+
+        assert [exit_code(r) for r in reports] == [EXIT_OK] * 2, reports
+        for region, state in audit(org, project).items():
+            assert yanked_in(state, project) == {"1.1"}, region
+            assert state.record == "1.2", region
+        tally.add("race rounds: yank 1.1 while staging 1.2")
+
+
+@pytest.mark.slow
+def test_two_yanks_of_different_versions_leave_the_highest_version_not_yanked_latest(
+    server: str,
+    make_organisation: MakeOrganisation,
+    make_file: MakeFile,
+    rounds: int,
+    tally: Tally,
+) -> None:
+    org = make_organisation()
+    for round_ in range(rounds):
+        project = f"lib{round_}"
+        for version in ("1.0", "1.1", "1.2"):
+            assert (
+                exit_code(stager(project, version, [make_file(f"{project}-{version}.tar.gz")])())
+                == 0
+            )
+
+        reports = race([yanker(project, "1.2"), yanker(project, "1.1")])
+
+        assert [exit_code(r) for r in reports] == [EXIT_OK] * 2, reports
+        for region, state in audit(org, project).items():
+            assert yanked_in(state, project) == {"1.1", "1.2"}, region
+            assert state.record == "1.0", region
+            index = json.loads(state.objects[f"{project}/index.json"])
+            assert {v["version"] for v in index["versions"] if v.get("yanked")} == {"1.1", "1.2"}
+        tally.add("race rounds: yank 1.2 and 1.1 at once")
 
 
 # ---- secrets -------------------------------------------------------------------------------

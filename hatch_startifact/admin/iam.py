@@ -9,10 +9,15 @@ every region, plus a permissions boundary (the most any role created for the pro
 
 ==============  ===========================================================================
 Viewer          read the configuration, bucket names and the project's records; get objects
-Contributor     Viewer, plus stage: list and put the project's keys, put its version records
-Owner           Contributor, plus delete the project's objects and records, abort uploads
+Contributor     Viewer, plus stage: list and put the project's keys, put its version records;
+                denied writing the yank keys ``{P}/yanks/*`` (so it can neither yank nor unyank)
+Owner           Contributor's grants without that Deny, plus delete the project's objects and
+                records, abort uploads: so yank and unyank
 Boundary        exactly Owner's grants, to attach as the permissions boundary of project roles
 ==============  ===========================================================================
+
+The Contributor's Deny is why a role gets one of the three, not several: an explicit Deny wins
+over any Allow, so a role holding the Contributor and the Owner policy could not yank.
 """
 
 from __future__ import annotations
@@ -38,11 +43,15 @@ def organisation_template() -> str:
 
 
 def _statement(
-    sid: str, actions: list[str], resources_: list[str], condition: Mapping[str, Any] | None = None
+    sid: str,
+    actions: list[str],
+    resources_: list[str],
+    condition: Mapping[str, Any] | None = None,
+    effect: str = "Allow",
 ) -> Statement:
     statement: Statement = {
         "Sid": sid,
-        "Effect": "Allow",
+        "Effect": effect,
         "Action": actions,
         "Resource": resources_,
     }
@@ -85,15 +94,23 @@ def project_policies(
         _statement("ReadProjectObjects", ["s3:GetObject"], objects),
     ]
     in_project = {"StringLike": {"s3:prefix": [f"{keys}*"]}}
-    contribute = [
+    stage = [
         *view,
         _statement("WriteVersionRecord", ["ssm:PutParameter"], record),
         _statement("ListProjectKeys", ["s3:ListBucket"], bucket_arns, in_project),
         _statement("WriteProjectObjects", ["s3:PutObject"], objects),
     ]
+    yanks = [
+        f"arn:{partition}:s3:::{bucket}/{layout.yank_prefix(project)}*"
+        for bucket in buckets.values()
+    ]
+    contribute = [
+        *stage,
+        _statement("NoYanking", ["s3:PutObject", "s3:DeleteObject"], yanks, effect="Deny"),
+    ]
     uploads = ["s3:ListBucketMultipartUploads"]
     own = [
-        *contribute,
+        *stage,
         _statement("DeleteProjectObjects", ["s3:DeleteObject", "s3:AbortMultipartUpload"], objects),
         _statement("FindProjectUploads", uploads, bucket_arns, in_project),
         _statement("DeleteVersionRecord", ["ssm:DeleteParameter"], record),

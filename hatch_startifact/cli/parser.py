@@ -32,6 +32,19 @@ COMMANDS = {
         "Stage files as PROJECT VERSION in every region, in parallel. Staged versions are "
         "immutable: identical files are 'already staged', different bytes are refused.",
     ),
+    "yank": (
+        "yank:run_yank",
+        "take a version out of 'latest' in every region, saying why",
+        "Yank PROJECT VERSION in every region, in parallel: it stays downloadable by its exact "
+        "version, with a warning quoting the reason, but is never the latest; each region's "
+        "version record moves back to the highest version not yanked. Needs the Owner level.",
+    ),
+    "unyank": (
+        "yank:run_unyank",
+        "undo a yank in every region",
+        "Unyank PROJECT VERSION in every region, in parallel: it may be the latest again, and "
+        "each region's version record moves to it if it is the highest. Needs the Owner level.",
+    ),
     "plugins": (
         "admin:run_plugins",
         "list the loaded plugins and the hooks each implements",
@@ -138,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = [_options(where=True)]
     _add_setup(commands, common)
     _add_stage(commands, common)
+    _add_yanking(commands, common)
     _add_plugins(commands)
     _add_iam(commands, common)
     _add_reading(commands, common)
@@ -179,6 +193,21 @@ def _add_stage(commands: Commands, common: list[argparse.ArgumentParser]) -> Non
         "NAME",
         "do not load this plugin (repeatable; see `startifact plugins`)",
     )
+
+
+def _add_yanking(commands: Commands, common: list[argparse.ArgumentParser]) -> None:
+    yank = _command(commands, "yank", common)
+    _version(yank, required=True)
+    yank.add_argument(
+        "--reason",
+        metavar="TEXT",
+        required=True,
+        help="why the version is yanked (shown to everyone who reads it)",
+    )
+    _json(yank)
+    unyank = _command(commands, "unyank", common)
+    _version(unyank, required=True)
+    _json(unyank)
 
 
 def _add_plugins(commands: Commands) -> None:

@@ -18,6 +18,7 @@ from hatch_startifact.reading.reader import VersionInfo, VersionSummary
 from hatch_startifact.session import Session
 from hatch_startifact.store.metadata import StagedFile
 from hatch_startifact.store.names import check_project
+from hatch_startifact.store.yanks import Yank
 
 
 def run_info(args: argparse.Namespace, console: Console) -> int:
@@ -29,6 +30,8 @@ def run_info(args: argparse.Namespace, console: Console) -> int:
     console.line(f"{info.project} {info.version}")
     missing = f" (missing or incomplete in: {', '.join(info.missing)})" if info.missing else ""
     console.line(f"  regions: {', '.join(info.regions) or 'none complete'}{missing}")
+    if info.yank:
+        console.line(f"  yanked: {info.yank.reason}{_by_and_at(info.yank)}")
     for staged in info.files:
         console.line(f"  {staged.filename}  {format_size(staged.size)}  sha256:{staged.sha256}")
         console.line(
@@ -51,12 +54,25 @@ def run_versions(args: argparse.Namespace, console: Console) -> int:
         return 0
     width = max(len(s.version) for s in summaries)
     for summary in summaries:
-        marker = "latest" if summary.version == latest else ""
+        marker = "latest" if summary.version == latest else "yanked" if summary.yank else ""
+        reason = f"  (yanked: {summary.yank.reason})" if summary.yank else ""
         console.line(
             f"{summary.version:<{width}}  {marker:<6}  {len(summary.files)} file(s)  "
-            f"{', '.join(summary.regions)}"
+            f"{', '.join(summary.regions)}{reason}"
         )
     return 0
+
+
+def _by_and_at(yank: Yank) -> str:
+    by = f" by {yank.yanked_by}" if yank.yanked_by else ""
+    at = f" at {yank.yanked_at}" if yank.yanked_at else ""
+    return f" ({(by + at).strip()})" if by or at else ""
+
+
+def yank_json(yank: Yank | None) -> dict[str, str] | None:
+    if yank is None:
+        return None
+    return {"reason": yank.reason, "yanked_at": yank.yanked_at, "yanked_by": yank.yanked_by}
 
 
 def _latest_or_none(record: Future[str], console: Console) -> str | None:
@@ -154,6 +170,8 @@ def info_json(info: VersionInfo) -> dict[str, Any]:
         "missing": list(info.missing),
         "buckets": dict(info.buckets),
         "files": [_file_json(info, f) for f in info.files],
+        "yanked": info.yank is not None,
+        "yank": yank_json(info.yank),
     }
 
 
@@ -164,7 +182,13 @@ def versions_json(
         "project": project,
         "latest": latest,
         "versions": [
-            {"version": s.version, "files": list(s.files), "regions": list(s.regions)}
+            {
+                "version": s.version,
+                "files": list(s.files),
+                "regions": list(s.regions),
+                "yanked": s.yank is not None,
+                "yank": yank_json(s.yank),
+            }
             for s in summaries
         ],
     }

@@ -19,6 +19,7 @@ from hatch_startifact.aws import Aws
 from hatch_startifact.config.organisation import OrganisationConfig
 from hatch_startifact.errors import (
     AccessDeniedError,
+    AllYankedError,
     DocumentError,
     IntegrityError,
     NoSuchProjectError,
@@ -28,12 +29,14 @@ from hatch_startifact.errors import (
 )
 from hatch_startifact.parallel import per_region
 from hatch_startifact.store.buckets import in_bucket
-from hatch_startifact.store.index import ProjectIndex
+from hatch_startifact.store.index import ProjectIndex, choose_latest
 from hatch_startifact.store.metadata import StagedFile, parse_metadata_document
 from hatch_startifact.store.names import is_normalised_version
+from hatch_startifact.store.yanks import Yank, parse_marker
 
 INDEX_LIMIT = 16 * 1024 * 1024
 METADATA_LIMIT = 1024 * 1024
+MARKER_LIMIT = 64 * 1024
 Warn = Callable[[str], None]
 #: A region's bucket and the project's index there.
 Indexed = tuple[str, "ProjectIndex"]
@@ -41,11 +44,13 @@ Indexed = tuple[str, "ProjectIndex"]
 
 @dataclass(frozen=True)
 class VersionSummary:
-    """One staged version: its file names and the regions whose index lists it."""
+    """One staged version: its file names, the regions whose index lists it, and its yank
+    (``None`` unless some region's index says it is yanked)."""
 
     version: str
     files: tuple[str, ...]
     regions: tuple[str, ...]
+    yank: Yank | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,8 @@ class VersionInfo:
     holders: Mapping[str, tuple[str, ...]] = field(hash=False)
     #: every region asked
     asked: tuple[str, ...] = ()
+    #: why, when and by whom the version was yanked; ``None`` when it is not
+    yank: Yank | None = None
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -87,6 +94,8 @@ class Located:
     files: Mapping[str, tuple[str, ...]] = field(hash=False)
     #: file name -> S3 key (the same in every region)
     keys: Mapping[str, str] = field(hash=False)
+    #: whether some holding region's index says the version is yanked
+    yanked: bool = False
 
 
 class Reader:
@@ -106,9 +115,10 @@ class Reader:
         self._warn = warn or (lambda message: None)
 
     def latest(self, project: str) -> str:
-        """The latest version: every region's version record, read at once; the value a
-        majority of the regions hold, else the highest (Startifact 1.x's rule)."""
-        return self._choose(project, per_region(self._regions, lambda r: self._record(r, project)))
+        """The latest version: every region's version record, read at once with its index; the
+        value a majority of the regions hold, else the highest (Startifact 1.x's rule), unless
+        an index says it is yanked (see `indexes_and_latest`)."""
+        return self.indexes_and_latest(project, need_indexes=False)[1]
 
     def _record(self, region: str, project: str) -> str | None:
         name = self._layout.version_parameter(project)
@@ -184,9 +194,12 @@ class Reader:
             )
         return good
 
-    def indexes_and_latest(self, project: str) -> tuple[dict[str, tuple[str, ProjectIndex]], str]:
+    def indexes_and_latest(
+        self, project: str, *, need_indexes: bool = True
+    ) -> tuple[dict[str, tuple[str, ProjectIndex]], str]:
         """`indexes` and `latest` together: each region's version record is read while its
-        index is, in the same round trip."""
+        index is, in the same round trip. Without ``need_indexes``, no index that could be
+        read is not an error: the records alone choose (with nothing known to be yanked)."""
 
         def both(
             region: str,
@@ -205,13 +218,51 @@ class Reader:
         records.update({r: p for r, p in results.items() if isinstance(p, Exception)})
         indexes = {r: p[0] for r, p in pairs.items()}
         indexes.update({r: p for r, p in results.items() if isinstance(p, Exception)})
-        return self._indexes(project, indexes), self._choose(project, records)
+        if need_indexes or any(not isinstance(i, Exception) for i in indexes.values()):
+            good = self._indexes(project, indexes)
+        else:
+            self._warn(f"no index of {project} could be read: yanked versions are not known")
+            good = {}
+        try:
+            chosen = self._choose(project, records)
+        except NoSuchProjectError as error:
+            return good, self._not_yanked(project, good, error)
+        return good, self._not_yanked(project, good, chosen)
+
+    def _not_yanked(
+        self, project: str, indexes: Mapping[str, Indexed], chosen: str | NoSuchProjectError
+    ) -> str:
+        """``chosen``, unless an index says it is yanked (a region whose record could not be
+        moved): then the highest version not yanked, with a warning."""
+        yanked = {v for _, index in indexes.values() for v in index.yanked}
+        if isinstance(chosen, str) and chosen not in yanked:
+            return chosen
+        staged = {v for _, index in indexes.values() for v, _ in index.versions}
+        fallback = choose_latest(staged - yanked)
+        if fallback is None and staged and staged <= yanked:
+            listed = sorted(staged, key=Version, reverse=True)
+            raise AllYankedError(
+                f"every version of {project} is yanked ({', '.join(listed[:10])}"
+                f"{' ...' if len(listed) > 10 else ''}): there is no latest version; name a "
+                "version to download it anyway, or unyank one with `startifact unyank`"
+            )
+        if isinstance(chosen, Exception):
+            raise chosen
+        if fallback is None:
+            return chosen
+        self._warn(
+            f"the version record of {project} names {chosen}, which is yanked; using "
+            f"{fallback}, the highest version not yanked (yanking {chosen} again moves the "
+            "record in every region)"
+        )
+        return fallback
 
     def versions(self, project: str) -> list[VersionSummary]:
         """Every staged version across the regions, newest first."""
         files: dict[str, set[str]] = {}
         regions: dict[str, list[str]] = {}
-        for region, (_, index) in self.indexes(project).items():
+        indexes = self.indexes(project)
+        for region, (_, index) in indexes.items():
             for version, names in index.versions:
                 files.setdefault(version, set()).update(names)
                 regions.setdefault(version, []).append(region)
@@ -221,9 +272,33 @@ class Reader:
                 f"{', '.join(self._regions)}"
             )
         ordered = sorted(files, key=Version, reverse=True)
+        marked = {
+            v: {r: b for r, (b, i) in indexes.items() if v in i.yanked}
+            for v in ordered
+            if any(v in i.yanked for _, i in indexes.values())
+        }
+        yanks = per_region(list(marked), lambda v: self.yank_of(project, v, marked[v]))
         return [
-            VersionSummary(v, tuple(sorted(files[v])), tuple(sorted(regions[v]))) for v in ordered
+            VersionSummary(
+                v, tuple(sorted(files[v])), tuple(sorted(regions[v])), _yank(yanks.get(v))
+            )
+            for v in ordered
         ]
+
+    def yank_of(self, project: str, version: str, buckets: Mapping[str, str]) -> Yank:
+        """Why ``version`` was yanked, from its marker in the first of ``buckets`` (region ->
+        bucket) that gives a readable one; if none does, a reason saying so."""
+        key = self._layout.yank_key(project, version)
+        problems = []
+        for region, bucket in buckets.items():
+            try:
+                data = self._aws.region(region).get_document(bucket, key, MARKER_LIMIT)
+                if data is not None:
+                    return parse_marker(data, project, version)
+                problems.append(f"{region}: no marker (unyanked since the index was written?)")
+            except (StartifactError, ValueError) as error:
+                problems.append(f"{region}: {error}")
+        return Yank(f"unknown: the yank marker could not be read ({'; '.join(problems)})", "")
 
     def info(self, project: str, version: str | None) -> VersionInfo:
         """A version's files (default: the latest), from the metadata documents every holding
@@ -255,15 +330,23 @@ class Reader:
             for name in indexes[region][1].files(version) or ():
                 files.setdefault(name, []).append(region)
         keys = {n: self._layout.artifact_key(project, version, n) for n in files}
+        yanked = any(version in indexes[r][1].yanked for r in holding)
         return Located(
-            project, version, holding, {n: tuple(r) for n, r in sorted(files.items())}, keys
+            project, version, holding, {n: tuple(r) for n, r in sorted(files.items())}, keys, yanked
         )
 
     def describe(self, located: Located) -> VersionInfo:
         """Read the metadata documents of every file of ``located`` in every region holding
         it, all at once, and keep what the regions agree on."""
         names = list(located.files)
-        described = per_region(names, lambda name: self._describe(located, name))
+        with ThreadPoolExecutor(1, thread_name_prefix="yank") as pool:
+            yank = pool.submit(self._yank_of, located) if located.yanked else None
+            described = per_region(names, lambda name: self._describe(located, name))
+            yanked = yank.result() if yank else None
+        if yanked is not None:
+            by = f" by {yanked.yanked_by}" if yanked.yanked_by else ""
+            at = f" at {yanked.yanked_at}" if yanked.yanked_at else ""
+            self._warn(f"{located.project} {located.version} is yanked{by}{at}: {yanked.reason}")
         files, holders = [], {}
         for name in names:
             result = described[name]
@@ -288,7 +371,11 @@ class Reader:
             keys,
             holders,
             self._regions,
+            yanked,
         )
+
+    def _yank_of(self, located: Located) -> Yank:
+        return self.yank_of(located.project, located.version, located.buckets)
 
     def _describe(self, located: Located, name: str) -> tuple[StagedFile, tuple[str, ...]]:
         project, version = located.project, located.version
@@ -339,6 +426,12 @@ def _staged_form(version: str, indexes: Iterable[tuple[str, ProjectIndex]]) -> s
         return version
     wanted = Version(version)
     return next((v for v in sorted(staged) if Version(v) == wanted), version)
+
+
+def _yank(result: Yank | Exception | None) -> Yank | None:
+    if isinstance(result, Exception):
+        return Yank(f"unknown: {_reason(result)}", "")
+    return result
 
 
 def _outcome(future: Future[str | None]) -> str | Exception | None:

@@ -19,7 +19,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from hatch_startifact.aws import Listing, ObjectInfo, Region
-from hatch_startifact.errors import AwsError
+from hatch_startifact.errors import AccessDeniedError, AwsError
 from hatch_startifact.staging.artifacts import Artifact, same_object
 from hatch_startifact.staging.report import FileResult, Status
 from hatch_startifact.store.buckets import in_bucket
@@ -146,34 +146,59 @@ def update_index(
     )
 
 
-def record_latest(region: Region, bucket: str, layout: Layout, index: ProjectIndex) -> str:
-    """Point the version record at the highest staged version, from the region's own listing.
+def record_latest(
+    region: Region, bucket: str, layout: Layout, index: ProjectIndex, *, yanking: bool = False
+) -> str | None:
+    """Point the version record at the highest staged version that is not yanked, from the
+    region's own listing; remove it when every version is yanked. Returns the value.
 
     A stager may not read the record, so it derives the value from what the bucket holds and
-    checks after writing: if a higher version landed meanwhile, it writes that instead. The
-    last writer has always seen every version completed before its write.
+    checks after writing: if a higher version landed meanwhile, or the value was yanked, it
+    writes the new value instead. The last writer has always seen every version and every yank
+    completed before its write. A stage finding every version yanked leaves the record to the
+    yank (which removed it); ``yanking`` removes it.
     """
     name = layout.version_parameter(index.project)
     value = index.latest()
+    wrote = False
     for _ in range(RECORD_ATTEMPTS):
-        if value is None:
+        if not index.versions:
             raise AwsError(
-                f"{region.name} lists no complete version of {index.project} after "
-                "staging; re-run to complete it",
+                f"{region.name} lists no complete version of {index.project}; re-run to "
+                "complete it",
                 region=region.name,
                 resource=name,
             )
-        region.put_parameter(name, value)
+        if value is None and not (yanking or wrote):
+            return None
+        if value is None:
+            _remove_record(region, name, index.project)
+        else:
+            region.put_parameter(name, value)
+        wrote = True
         listing = region.list_objects(bucket, layout.project_prefix(index.project))
-        now = ProjectIndex.from_listing(index.project, layout, listing).latest()
-        if now == value:
+        index = ProjectIndex.from_listing(index.project, layout, listing)
+        if index.latest() == value:
             return value
-        value = now
+        value = index.latest()
     raise AwsError(
         f"the version record {name} in {region.name} kept changing under us; re-run to settle it",
         region=region.name,
         resource=name,
     )
+
+
+def _remove_record(region: Region, name: str, project: str) -> None:
+    try:
+        region.delete_parameter(name)
+    except AccessDeniedError as error:
+        raise AccessDeniedError(
+            f"every version of {project} is yanked now, but {name} in {region.name} may still "
+            f"name one and this role may not delete it ({error}); ask an Owner to run "
+            "`startifact yank` again",
+            region=region.name,
+            resource=name,
+        ) from error
 
 
 def stage_region(

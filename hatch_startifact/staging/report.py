@@ -90,3 +90,28 @@ class Listener:
 
     def progress(self, region: str, filename: str, transferred: int) -> None:
         """``transferred`` more bytes of a large file were uploaded to ``region``."""
+
+
+@dataclass(frozen=True)
+class YankReport:
+    """A yank or unyank: the project, the version, and every region's outcome, in order
+    (each region's `RegionOutcome.latest` is the version its record now names, ``None`` when
+    every version is yanked and the record was removed)."""
+
+    project: str
+    version: str
+    yanked: bool
+    regions: tuple[RegionOutcome, ...]
+
+    @property
+    def failed_regions(self) -> list[str]:
+        """The names of the regions that failed, in order."""
+        return [r.region for r in self.regions if r.error]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every region succeeded, 3 when some failed, 1 when all failed."""
+        failed = self.failed_regions
+        if not failed:
+            return EXIT_OK
+        return EXIT_PARTIAL if len(failed) < len(self.regions) else EXIT_ERROR

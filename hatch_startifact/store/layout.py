@@ -5,9 +5,13 @@ For project ``P``, version ``V`` and file ``F``, under the organisation's prefix
     {key_prefix}{P}/{V}/{F}                  the artifact
     {key_prefix}{P}/{V}/{F}.metadata.json    its metadata document
     {key_prefix}{P}/index.json               the project index (see index.py)
+    {key_prefix}{P}/yanks/{V}.json           the yank marker: present while V is yanked
+    {key_prefix}{P}/yanks/log/{V}/{E}.json   one event of V's yank history (see yanks.py)
     {parameter_prefix}/{P}/latest            the version record (SSM String parameter)
 
-``index.json`` cannot collide with an artifact: artifacts are always one level deeper.
+``index.json`` cannot collide with an artifact: artifacts are always one level deeper. Nor can
+``yanks/``: it is not a version, and an IAM policy can name ``{key_prefix}{P}/yanks/*`` to
+keep stagers from writing there.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from hatch_startifact.store.names import METADATA_SUFFIX, check_filename, is_normalised_version
 
 INDEX_NAME = "index.json"
+YANKS = "yanks"
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,23 @@ class Layout:
 
     def index_key(self, project: str) -> str:
         return f"{self.key_prefix}{project}/{INDEX_NAME}"
+
+    def yank_prefix(self, project: str) -> str:
+        return f"{self.key_prefix}{project}/{YANKS}/"
+
+    def yank_key(self, project: str, version: str) -> str:
+        return f"{self.yank_prefix(project)}{version}.json"
+
+    def yank_event_key(self, project: str, version: str, event: str) -> str:
+        return f"{self.yank_prefix(project)}log/{version}/{event}.json"
+
+    def parse_yank_key(self, project: str, key: str) -> str | None:
+        """The version a listed key marks as yanked, or ``None`` when it is not a marker."""
+        prefix = self.yank_prefix(project)
+        if not key.startswith(prefix) or not key.endswith(".json"):
+            return None
+        version = key[len(prefix) : -len(".json")]
+        return version if "/" not in version and is_normalised_version(version) else None
 
     def version_parameter(self, project: str) -> str:
         return f"{self.parameter_prefix}/{project}/latest"

@@ -172,6 +172,7 @@ def test_the_organisation_policies_grant_exactly_the_documented_permissions(
     bucket_name = f"{TEMPLATE_SSM}${{BucketParameterName}}"
     records = f"{TEMPLATE_SSM}${{NamePrefix}}/*/latest"
     keys = "${Bucket.Arn}/${KeyPrefix}*"
+    yanks = "${Bucket.Arn}/${KeyPrefix}*/yanks/*"
     assert policies == {
         "AllowRead": {
             ("ssm:GetParameter", configuration, ""),
@@ -186,19 +187,30 @@ def test_the_organisation_policies_grant_exactly_the_documented_permissions(
             ("s3:ListBucket", "${Bucket.Arn}", ""),
             ("s3:PutObject", keys, ""),
         },
+        "AllowYank": {
+            ("ssm:GetParameter", configuration, ""),
+            ("ssm:GetParameter", bucket_name, ""),
+            ("ssm:PutParameter", records, ""),
+            ("ssm:DeleteParameter", records, ""),
+            ("s3:ListBucket", "${Bucket.Arn}", ""),
+            ("s3:PutObject", keys, ""),
+            ("s3:DeleteObject", yanks, ""),
+        },
         "AllowConfigure": {
             ("ssm:GetParameter", configuration, ""),
             ("ssm:PutParameter", configuration, ""),
         },
     }
-    # No Deny anywhere: a Deny in AllowWrite would also stop an administrator holding both
-    # AllowWrite and AllowConfigure; version-record ARNs end in /latest instead.
+    # The one Deny keeps stagers off the yank keys; it stops nothing else, so an administrator
+    # holding AllowWrite and AllowConfigure keeps both (version-record ARNs end in /latest
+    # instead of a Deny on the configuration).
     documents = {
         name: organisation["Resources"][name]["Properties"]["PolicyDocument"] for name in policies
     }
     assert {name: grants(document, "Deny") for name, document in documents.items()} == {
         "AllowRead": set(),
-        "AllowWrite": set(),
+        "AllowWrite": {("s3:PutObject", yanks, ""), ("s3:DeleteObject", yanks, "")},
+        "AllowYank": set(),
         "AllowConfigure": set(),
     }
     for name in policies:
@@ -242,7 +254,13 @@ def test_a_project_owner_adds_deleting_and_the_boundary_is_the_owner() -> None:
         | each("ssm:DeleteParameter", ssm("/staging/lib-a/latest"))
     )
     assert policies["Boundary"] == policies["Owner"]
-    assert all(grants(document, "Deny") == set() for document in policies.values())
+    yanks = {f"arn:aws:s3:::{bucket}/artifacts/lib-a/yanks/*" for bucket in BUCKETS.values()}
+    assert {role: grants(document, "Deny") for role, document in policies.items()} == {
+        "Owner": set(),
+        "Contributor": each("s3:PutObject", yanks) | each("s3:DeleteObject", yanks),
+        "Viewer": set(),
+        "Boundary": set(),
+    }
 
 
 def test_the_account_id_goes_into_every_ssm_arn() -> None:
@@ -516,6 +534,35 @@ def test_another_projects_contributor_is_refused_every_write_of_a_stage(
         "s3:PutObject",
     }
     assert all("lib-b" in resource + json.dumps(context) for _, resource, context in refused)
+
+
+def test_the_owner_grants_every_call_of_yanking_and_the_contributor_is_refused_the_yank_keys(
+    recorded: tuple[Session, list[Call]], make_file: MakeFile
+) -> None:
+    """Yanking every version, so that the record is removed, then unyanking."""
+    session, calls = recorded
+    assert session.stage("lib-a", "1.0", [make_file("lib_a-1.0.tar.gz")]).exit_code == 0
+    calls.clear()
+
+    assert session.yank("lib-a", "1.0", "broken").exit_code == 0
+    assert session.unyank("lib-a", "1.0").exit_code == 0
+
+    policies = _policies_of_the_organisation()
+    made = {action for action, _, _ in calls}
+    assert made >= {"s3:PutObject", "s3:DeleteObject", "ssm:DeleteParameter", "ssm:PutParameter"}
+    assert denied(policies["Owner"], [c for c in calls if not c[0].startswith("sts:")]) == []
+    refused = denied(policies["Contributor"], calls)
+    assert {action for action, _, _ in refused} == {
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "ssm:DeleteParameter",
+        "sts:GetCallerIdentity",  # allowed to every caller in AWS, whatever the policies say
+    }
+    assert all(
+        "/artifacts/lib-a/yanks/" in resource
+        for action, resource, _ in refused
+        if action.startswith("s3:")
+    )
 
 
 # ---- startifact iam ----------------------------------------------------------------------

@@ -59,6 +59,11 @@ def write_policy(org: Organisation) -> dict[str, Any]:
                 "Action": "s3:PutObject",
                 "Resource": [f"arn:aws:s3:::{b}/{prefix}*" for b in buckets],
             },
+            {
+                "Effect": "Deny",
+                "Action": ["s3:PutObject", "s3:DeleteObject"],
+                "Resource": [f"arn:aws:s3:::{b}/{prefix}*/yanks/*" for b in buckets],
+            },
         ],
     }
 
@@ -257,7 +262,13 @@ def test_a_project_viewer_reads_but_is_refused_staging_naming_the_permission(
         "project": "lib-a",
         "latest": "1.0",
         "versions": [
-            {"version": "1.0", "files": ["lib_a-1.0.tar.gz"], "regions": sorted(PROJECT_REGIONS)}
+            {
+                "version": "1.0",
+                "files": ["lib_a-1.0.tar.gz"],
+                "regions": sorted(PROJECT_REGIONS),
+                "yanked": False,
+                "yank": None,
+            }
         ],
     }
     assert (download.returncode, download.stderr) == (0, "")
@@ -423,3 +434,142 @@ def test_an_administrator_who_also_stages_can_still_configure(name_prefix: str) 
 
     assert allows(both, "ssm:GetParameter", f"{PARAMETER_ARN}/startifact")
     assert allows(both, "ssm:PutParameter", f"{PARAMETER_ARN}/startifact")
+
+
+@pytest.mark.e2e
+def test_an_owner_yanks_and_unyanks_a_contributor_cannot_and_a_viewer_sees_the_yank(
+    run_cli: RunCli, lib_a: ProjectAccess, make_file: MakeFile
+) -> None:
+    for version in ("1.0", "2.0"):
+        staged_by_cli(
+            run_cli, "lib-a", version, make_file(f"lib_a-{version}.tar.gz"), env=lib_a.contributor
+        )
+
+    refused = run_cli("yank", "lib-a", "2.0", "--reason", "broken", env=lib_a.contributor)
+    assert refused.returncode == 1
+    line = one_error_line(refused)
+    assert line.startswith("error: 2 of 2 region(s) failed (us-east-1: access denied in ")
+    assert line.count("so this role may not yank: that needs the project's Owner policy") == 2
+    assert all("/yanks/" not in key for keys in lib_a.keys("lib-a").values() for key in keys)
+    assert lib_a.latest("lib-a") == dict.fromkeys(PROJECT_REGIONS, "2.0")
+
+    enforce_iam(lib_a.server)  # checking what is stored switched it off
+    yanked = run_cli("yank", "lib-a", "2.0", "--reason", "broken", env=lib_a.owner)
+    assert (yanked.returncode, yanked.stderr) == (0, "")
+    assert lib_a.latest("lib-a") == dict.fromkeys(PROJECT_REGIONS, "1.0")
+
+    enforce_iam(lib_a.server)
+    seen = run_cli("versions", "lib-a", "--json", env=lib_a.viewer)
+    info = run_cli("info", "lib-a", env=lib_a.viewer)
+    assert (seen.returncode, seen.stderr) == (0, "")
+    document = json.loads(seen.stdout)
+    assert document["latest"] == "1.0"
+    assert [(v["version"], v["yanked"]) for v in document["versions"]] == [
+        ("2.0", True),
+        ("1.0", False),
+    ]
+    assert document["versions"][0]["yank"]["reason"] == "broken"
+    assert (info.returncode, info.stdout.splitlines()[0]) == (0, "lib-a 1.0")
+
+    enforce_iam(lib_a.server)  # checking what is stored switched it off
+    undo = run_cli("unyank", "lib-a", "2.0", env=lib_a.contributor)
+    assert undo.returncode == 1
+    assert "so this role may not unyank" in one_error_line(undo)
+    assert all("artifacts/lib-a/yanks/2.0.json" in keys for keys in lib_a.keys("lib-a").values())
+
+    enforce_iam(lib_a.server)
+    restored = run_cli("unyank", "lib-a", "2.0", env=lib_a.owner)
+    assert (restored.returncode, restored.stderr) == (0, "")
+    assert lib_a.latest("lib-a") == dict.fromkeys(PROJECT_REGIONS, "2.0")
+
+
+# ---- yanking at the organisation level ------------------------------------------------------
+
+
+@pytest.mark.parametrize("name_prefix", ["", "/staging"])
+@pytest.mark.parametrize("project", ["lib-a", "yanks", "y"])
+def test_the_write_grant_stages_any_project_but_never_writes_a_yank_key(
+    name_prefix: str, project: str
+) -> None:
+    write, yank = deployed("AllowWrite", name_prefix), deployed("AllowYank", name_prefix)
+    bucket = "arn:aws:s3:::staging-us-east-1"
+    staged_keys = [f"{project}/1.0/a-1.0.tar.gz", f"{project}/1.0/a.whl.metadata.json"]
+    yank_keys = [f"{project}/yanks/1.0.json", f"{project}/yanks/log/1.0/e.json"]
+
+    for key in [*staged_keys, f"{project}/index.json"]:
+        assert allows(write, "s3:PutObject", f"{bucket}/{key}"), key
+        assert allows(yank, "s3:PutObject", f"{bucket}/{key}"), key
+    for key in yank_keys:
+        assert not allows(write, "s3:PutObject", f"{bucket}/{key}"), key
+        assert not allows(write, "s3:DeleteObject", f"{bucket}/{key}"), key
+        assert allows(yank, "s3:PutObject", f"{bucket}/{key}"), key
+        assert allows(yank, "s3:DeleteObject", f"{bucket}/{key}"), key
+    assert not allows(yank, "s3:DeleteObject", f"{bucket}/{staged_keys[0]}")
+    record = f"{PARAMETER_ARN}{name_prefix}/{project}/latest"
+    assert allows(yank, "ssm:DeleteParameter", record)
+    assert not allows(write, "ssm:DeleteParameter", record)
+    assert not allows(yank, "ssm:PutParameter", f"{PARAMETER_ARN}/startifact")
+
+
+def organisation_user(org: Organisation, policies: list[str], name: str) -> dict[str, str]:
+    """An IAM user holding the template's ``policies`` of every region of ``org`` (SSM
+    statements on ``*`` as moto needs)."""
+    statements = []
+    for region in org.regions:
+        for policy in policies:
+            document = resolved(
+                organisation_document(policy),
+                {
+                    "AWS::Partition": "aws",
+                    "AWS::Region": region,
+                    "AWS::AccountId": "123456789012",
+                    "ConfigurationParameterName": "/startifact",
+                    "BucketParameterName": BUCKET_PARAMETER,
+                    "NamePrefix": org.parameter_prefix,
+                    "KeyPrefix": org.key_prefix,
+                    "Bucket.Arn": f"arn:aws:s3:::{org.buckets[region]}",
+                },
+            )
+            document["Statement"] = [
+                {**s, "Action": s["Action"] if isinstance(s["Action"], list) else [s["Action"]]}
+                for s in document["Statement"]
+            ]
+            for statement in for_moto(document)["Statement"]:
+                statements.append({k: v for k, v in statement.items() if k != "Sid"})
+    return iam_user({"Version": "2012-10-17", "Statement": statements}, name)
+
+
+@pytest.mark.e2e
+def test_allow_yank_yanks_allow_write_cannot_and_allow_read_sees_the_yank(
+    run_cli: RunCli, server: str, make_organisation: MakeOrganisation, make_file: MakeFile
+) -> None:
+    org = make_organisation(PROJECT_REGIONS, key_prefix="artifacts/", parameter_prefix="/staging")
+    stager = organisation_user(org, ["AllowRead", "AllowWrite"], "stager")
+    owner = organisation_user(org, ["AllowRead", "AllowYank"], "owner")
+    reader = organisation_user(org, ["AllowRead"], "reader")
+    enforce_iam(server)
+    for version in ("1.0", "2.0"):
+        staged_by_cli(run_cli, "lib", version, make_file(f"lib-{version}.tar.gz"), env=owner)
+
+    refused = run_cli("yank", "lib", "2.0", "--reason", "broken", env=stager)
+    yanked = run_cli("yank", "lib", "2.0", "--reason", "broken", env=owner)
+    seen = run_cli("versions", "lib", env=reader)
+    undo = run_cli("unyank", "lib", "2.0", env=stager)
+    # The stager sees the yank with the Write grant alone: re-staging 2.0 leaves it yanked.
+    restaged = run_cli("stage", "lib", "2.0", make_file("lib-2.0.tar.gz"), env=stager)
+
+    assert refused.returncode == 1
+    assert one_error_line(refused).count("so this role may not yank") == 2
+    assert (yanked.returncode, yanked.stderr) == (0, "")
+    assert seen.stdout.splitlines() == [
+        "2.0  yanked  1 file(s)  eu-west-2, us-east-1  (yanked: broken)",
+        "1.0  latest  1 file(s)  eu-west-2, us-east-1",
+    ]
+    assert undo.returncode == 1
+    assert one_error_line(undo).count("so this role may not unyank") == 2
+    assert (restaged.returncode, restaged.stderr) == (0, "")
+    assert "latest version: 1.0." in restaged.stdout
+    disable_iam(server)
+    assert {r: org.latest(r, "lib") for r in PROJECT_REGIONS} == dict.fromkeys(
+        PROJECT_REGIONS, "1.0"
+    )

@@ -212,6 +212,8 @@ def test_info_and_versions_describe_what_is_staged_the_latest_by_default_newest_
                 "regions": sorted(REGIONS),
             }
         ],
+        "yanked": False,
+        "yank": None,
     }
     assert versions.splitlines() == [
         "2.0rc1          1 file(s)  ap-south-1, eu-west-2, us-east-1",
@@ -222,13 +224,27 @@ def test_info_and_versions_describe_what_is_staged_the_latest_by_default_newest_
         "project": "lib",
         "latest": "1.10",
         "versions": [
-            {"version": "2.0rc1", "files": ["lib-2.0rc1.tar.gz"], "regions": sorted(REGIONS)},
+            {
+                "version": "2.0rc1",
+                "files": ["lib-2.0rc1.tar.gz"],
+                "regions": sorted(REGIONS),
+                "yanked": False,
+                "yank": None,
+            },
             {
                 "version": "1.10",
                 "files": ["lib-1.10-py3-none-any.whl", "lib-1.10.tar.gz"],
                 "regions": sorted(REGIONS),
+                "yanked": False,
+                "yank": None,
             },
-            {"version": "1.9", "files": ["lib-1.9.tar.gz"], "regions": sorted(REGIONS)},
+            {
+                "version": "1.9",
+                "files": ["lib-1.9.tar.gz"],
+                "regions": sorted(REGIONS),
+                "yanked": False,
+                "yank": None,
+            },
         ],
     }
 

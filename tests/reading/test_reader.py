@@ -624,3 +624,56 @@ def test_an_index_naming_a_file_no_region_has_does_not_hide_the_real_files(
     assert [f.filename for f in info.files] == ["a.whl"]
     assert info.regions == REGIONS
     assert any("ghost.whl" in w for w in warnings)
+
+
+# ---- yanked versions ----------------------------------------------------------------------
+
+
+def test_a_record_naming_a_yanked_version_falls_back_to_the_highest_not_yanked_with_a_warning(
+    mocked: None,
+    make_organisation: MakeOrganisation,
+    open_session: OpenSession,
+    make_file: MakeFile,
+) -> None:
+    make_organisation()
+    session = open_session(region_name="us-east-1")
+    for version in ("1.0.0", "1.1.0"):
+        staged(session, version, make_file(f"my_lib-{version}.tar.gz"))
+    assert session.yank("my-lib", "1.1.0", "broken").exit_code == 0
+    set_latest(dict.fromkeys(REGIONS, "1.1.0"))  # as if every record move had failed
+    warnings: list[str] = []
+
+    latest = session.latest("my-lib", warn=warnings.append)
+    info = session.info("my-lib", warn=warnings.append)
+
+    assert (latest, info.version, info.yank) == ("1.0.0", "1.0.0", None)
+    assert (
+        warnings
+        == [
+            "the version record of my-lib names 1.1.0, which is yanked; using 1.0.0, the highest "
+            "version not yanked (yanking 1.1.0 again moves the record in every region)"
+        ]
+        * 2
+    )
+
+
+def test_a_yank_whose_marker_cannot_be_read_is_still_shown_as_yanked(
+    mocked: None,
+    make_organisation: MakeOrganisation,
+    open_session: OpenSession,
+    make_file: MakeFile,
+) -> None:
+    org = make_organisation()
+    session = open_session(region_name="us-east-1")
+    for version in ("1.0.0", "1.1.0"):
+        staged(session, version, make_file(f"my_lib-{version}.tar.gz"))
+    assert session.yank("my-lib", "1.1.0", "broken").exit_code == 0
+    for region in REGIONS:
+        org.write(region, "my-lib/yanks/1.1.0.json", b"not json")
+
+    summaries = session.versions("my-lib")
+
+    yank = summaries[0].yank
+    assert (summaries[0].version, summaries[1].yank) == ("1.1.0", None)
+    assert yank is not None
+    assert yank.reason.startswith("unknown: the yank marker could not be read (")

@@ -509,3 +509,59 @@ def test_stage_region_reports_a_conflict_when_the_bucket_lists_other_bytes_after
     assert status is Status.CONFLICT
     assert "replaced by another stager's bytes" in detail
     assert record() is None
+
+
+# ---- record_latest and yanks --------------------------------------------------------------
+
+
+def yank_marker(s3: S3Client, version: str) -> None:
+    s3.put_object(Bucket=BUCKET, Key=LAYOUT.yank_key(PROJECT, version), Body=b"{}")
+
+
+def test_record_latest_skips_a_yanked_version(
+    session: boto3.Session, region: Region, s3: S3Client
+) -> None:
+    for version in ("1.0.0", "2.0.0"):
+        seed(s3, version)
+    yank_marker(s3, "2.0.0")
+    index = update_index(region, BUCKET, LAYOUT, PROJECT)[0]
+
+    assert record_latest(region, BUCKET, LAYOUT, index) == "1.0.0"
+
+    assert record() == "1.0.0"
+    assert json.loads(read(s3, INDEX_KEY))["versions"][0] == {
+        "version": "2.0.0",
+        "files": ["a.whl"],
+        "yanked": True,
+    }
+
+
+def test_with_every_version_yanked_a_stage_leaves_the_record_and_a_yank_removes_it(
+    session: boto3.Session, region: Region, s3: S3Client
+) -> None:
+    seed(s3, "1.0.0")
+    index = update_index(region, BUCKET, LAYOUT, PROJECT)[0]
+    record_latest(region, BUCKET, LAYOUT, index)
+    yank_marker(s3, "1.0.0")
+    index = update_index(region, BUCKET, LAYOUT, PROJECT)[0]
+
+    assert record_latest(region, BUCKET, LAYOUT, index) is None
+    assert record() == "1.0.0"  # a stager leaves it to the yank, which may delete it
+    assert record_latest(region, BUCKET, LAYOUT, index, yanking=True) is None
+    assert record() is None
+
+
+def test_record_latest_removes_what_it_wrote_when_the_value_is_yanked_meanwhile(
+    session: boto3.Session, connect: Callable[[], Region], s3: S3Client
+) -> None:
+    def yanked_while_writing(request: AWSPreparedRequest, **kwargs: Any) -> None:
+        yank_marker(s3, "1.0.0")
+
+    session.events.register("before-send.ssm.PutParameter", yanked_while_writing)
+    region = connect()
+    seed(s3, "1.0.0")
+    index = update_index(region, BUCKET, LAYOUT, PROJECT)[0]
+
+    assert record_latest(region, BUCKET, LAYOUT, index) is None
+
+    assert record() is None

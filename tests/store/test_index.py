@@ -343,3 +343,60 @@ def test_parse_drops_a_version_with_a_number_too_long_for_int() -> None:
     data = index_bytes([{"version": "1" + "0" * 5000, "files": ["a.whl"]}])
 
     assert ProjectIndex.parse(data, "my-lib") == ProjectIndex("my-lib", ())
+
+
+# ---- yanked versions --------------------------------------------------------------------
+
+
+def test_a_listed_yank_marker_marks_its_version_yanked_and_latest_skips_it() -> None:
+    keys = listing(
+        *staged_keys("1.0.0", "a.whl"),
+        *staged_keys("1.1.0", "a.whl"),
+        *staged_keys("2.0.0rc1", "a.whl"),
+        LAYOUT.yank_key("my-lib", "1.1.0"),
+        LAYOUT.yank_key("my-lib", "3.0.0"),  # a marker of a version not staged here
+        LAYOUT.yank_event_key("my-lib", "1.0.0", "20260101T000000Z-yank-00000000"),
+    )
+
+    index = ProjectIndex.from_listing("my-lib", LAYOUT, keys)
+
+    assert index.yanked == frozenset({"1.1.0"})
+    assert [v for v, _ in index.versions] == ["2.0.0rc1", "1.1.0", "1.0.0"]
+    assert index.latest() == "1.0.0"
+    assert json.loads(index.to_json())["versions"] == [
+        {"version": "2.0.0rc1", "files": ["a.whl"]},
+        {"version": "1.1.0", "files": ["a.whl"], "yanked": True},
+        {"version": "1.0.0", "files": ["a.whl"]},
+    ]
+    assert ProjectIndex.parse(index.to_json(), "my-lib") == index
+
+
+def test_with_every_final_release_yanked_a_pre_release_is_latest_and_with_all_none() -> None:
+    finals_yanked = ProjectIndex(
+        "my-lib", (("2.0.0rc1", ("a",)), ("1.0.0", ("a",))), frozenset({"1.0.0"})
+    )
+    all_yanked = ProjectIndex("my-lib", (("1.0.0", ("a",)),), frozenset({"1.0.0"}))
+
+    assert finals_yanked.latest() == "2.0.0rc1"
+    assert all_yanked.latest() is None
+
+
+def test_an_index_without_the_yanked_field_yanks_nothing_and_only_true_counts() -> None:
+    data = index_bytes(
+        [
+            {"version": "3.0.0", "files": ["a.whl"], "yanked": "yes"},
+            {"version": "2.0.0", "files": ["a.whl"], "yanked": True},
+            {"version": "1.0.0", "files": ["a.whl"]},
+        ]
+    )
+
+    index = ProjectIndex.parse(data, "my-lib")
+
+    assert index.yanked == frozenset({"2.0.0"})
+    assert index.latest() == "3.0.0"
+
+
+def test_an_index_with_nothing_yanked_is_written_as_before() -> None:
+    index = ProjectIndex.from_listing("my-lib", LAYOUT, listing(*staged_keys("1.0.0", "a.whl")))
+
+    assert b"yanked" not in index.to_json()

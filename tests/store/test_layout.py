@@ -165,3 +165,34 @@ def test_parse_key_accepts_a_long_but_valid_name() -> None:
     name = "a" * 255
 
     assert BARE.parse_key("p", f"p/1/{name}.metadata.json") == ("1", name, True)
+
+
+# ---- yank keys ------------------------------------------------------------------------------
+
+
+def test_yank_keys_live_beside_the_versions_and_parse_back_to_their_version() -> None:
+    layout = Layout(key_prefix="staging/")
+
+    marker = layout.yank_key("my-lib", "1.4.0")
+    event = layout.yank_event_key("my-lib", "1.4.0", "20260101T000000Z-yank-0a1b2c3d")
+
+    assert marker == "staging/my-lib/yanks/1.4.0.json"
+    assert event == "staging/my-lib/yanks/log/1.4.0/20260101T000000Z-yank-0a1b2c3d.json"
+    assert layout.parse_yank_key("my-lib", marker) == "1.4.0"
+    assert layout.parse_key("my-lib", marker) is None  # never mistaken for an artifact
+    assert layout.parse_key("my-lib", event) is None
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "staging/my-lib/yanks/log/1.4.0/e.json",
+        "staging/my-lib/yanks/1.4.json.json",
+        "staging/my-lib/yanks/1.4.0",
+        "staging/my-lib/yanks/1.4.0-RC1.json",  # not in normal form
+        "staging/other/yanks/1.4.0.json",
+        "staging/my-lib/1.4.0/yanks/1.4.0.json",
+    ],
+)
+def test_keys_that_are_not_a_marker_parse_to_none(key: str) -> None:
+    assert Layout(key_prefix="staging/").parse_yank_key("my-lib", key) is None
