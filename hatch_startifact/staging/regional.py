@@ -18,8 +18,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from hatch_startifact.aws import Listing, ObjectInfo, Region
+from hatch_startifact.aws import Aws, Listing, ObjectInfo, Region
+from hatch_startifact.config.organisation import OrganisationConfig
 from hatch_startifact.errors import AccessDeniedError, AwsError
+from hatch_startifact.parallel import per_region
 from hatch_startifact.staging.artifacts import Artifact, same_object
 from hatch_startifact.staging.report import FileResult, Status
 from hatch_startifact.store.buckets import in_bucket
@@ -60,6 +62,22 @@ def survey(
         region, bucket_param, hint, lambda b: region.list_objects(b, prefix)
     )
     return Survey(region.name, bucket, listing)
+
+
+def survey_regions(
+    aws: Aws, organisation: OrganisationConfig, regions: Sequence[str], project: str
+) -> dict[str, Survey | Exception]:
+    """`survey` every region at once; a region that failed maps to its error."""
+    return per_region(
+        regions,
+        lambda r: survey(
+            aws.region(r),
+            organisation.bucket_name_param,
+            organisation.layout,
+            project,
+            organisation.buckets.get(r),
+        ),
+    )
 
 
 def conflicts(target: Target, found: Survey) -> list[str]:

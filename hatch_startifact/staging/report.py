@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from hatch_startifact.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL
+from hatch_startifact.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, StartifactError
 
 if TYPE_CHECKING:
     from hatch_startifact.staging.request import StageRequest
@@ -59,18 +59,14 @@ class StageReport:
     @property
     def failed_regions(self) -> list[str]:
         """The names of the regions that failed, in order."""
-        return [r.region for r in self.regions if r.error]
+        return failed_regions(self.regions)
 
     @property
     def exit_code(self) -> int:
         """0 when every region succeeded, 3 when some failed, 1 when all failed or a
         concurrent stager staged other bytes (a conflict)."""
-        failed = self.failed_regions
-        if not failed:
-            return EXIT_OK
-        if any(f.status is Status.CONFLICT for r in self.regions for f in r.files):
-            return EXIT_ERROR
-        return EXIT_PARTIAL if len(failed) < len(self.regions) else EXIT_ERROR
+        conflict = any(f.status is Status.CONFLICT for r in self.regions for f in r.files)
+        return exit_code(self.regions, conflict)
 
 
 class Listener:
@@ -106,12 +102,32 @@ class YankReport:
     @property
     def failed_regions(self) -> list[str]:
         """The names of the regions that failed, in order."""
-        return [r.region for r in self.regions if r.error]
+        return failed_regions(self.regions)
 
     @property
     def exit_code(self) -> int:
         """0 when every region succeeded, 3 when some failed, 1 when all failed."""
-        failed = self.failed_regions
-        if not failed:
-            return EXIT_OK
-        return EXIT_PARTIAL if len(failed) < len(self.regions) else EXIT_ERROR
+        return exit_code(self.regions)
+
+
+def failed_regions(regions: Sequence[RegionOutcome]) -> list[str]:
+    """The names of the regions that failed, in order."""
+    return [r.region for r in regions if r.error]
+
+
+def exit_code(regions: Sequence[RegionOutcome], conflict: bool = False) -> int:
+    """0 when every region succeeded; 3 when some failed (a re-run completes them); 1 when
+    all failed, or some failed and ``conflict`` (a re-run cannot help)."""
+    failed = failed_regions(regions)
+    if not failed:
+        return EXIT_OK
+    if conflict or len(failed) == len(regions):
+        return EXIT_ERROR
+    return EXIT_PARTIAL
+
+
+def reason(error: Exception) -> str:
+    """What a region's failure says: the error's own message, or what it was if unexpected."""
+    if isinstance(error, StartifactError):
+        return str(error)
+    return f"unexpected {type(error).__name__}: {error}"

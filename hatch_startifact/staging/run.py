@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from hatch_startifact.aws import Aws
 from hatch_startifact.config.organisation import OrganisationConfig
-from hatch_startifact.errors import ConflictError, InvalidInputError, StartifactError
+from hatch_startifact.errors import ConflictError, InvalidInputError
 from hatch_startifact.parallel import per_region
 from hatch_startifact.staging.regional import (
     Survey,
@@ -30,7 +30,7 @@ from hatch_startifact.staging.regional import (
     planned,
     record_latest,
     stage_region,
-    survey,
+    survey_regions,
 )
 from hatch_startifact.staging.report import (
     FileResult,
@@ -38,6 +38,7 @@ from hatch_startifact.staging.report import (
     RegionOutcome,
     StageReport,
     Status,
+    reason,
 )
 from hatch_startifact.staging.request import StageRequest
 from hatch_startifact.store.index import ProjectIndex
@@ -73,12 +74,6 @@ def check_lengths(request: StageRequest, layout: Layout) -> list[str]:
     return problems
 
 
-def _reason(error: Exception) -> str:
-    if isinstance(error, StartifactError):
-        return str(error)
-    return f"unexpected {type(error).__name__}: {error}"
-
-
 def stage(
     request: StageRequest,
     organisation: OrganisationConfig,
@@ -94,18 +89,9 @@ def stage(
         raise InvalidInputError(too_long)
     listener = listener or Listener()
     listener.begin(request, regions)
-    surveyed = per_region(
-        regions,
-        lambda r: survey(
-            aws.region(r),
-            organisation.bucket_name_param,
-            layout,
-            request.project,
-            organisation.buckets.get(r),
-        ),
-    )
+    surveyed = survey_regions(aws, organisation, regions, request.project)
     outcomes = {
-        r: RegionOutcome(r, error=_reason(s))
+        r: RegionOutcome(r, error=reason(s))
         for r, s in surveyed.items()
         if isinstance(s, Exception)
     }
@@ -174,7 +160,7 @@ def _stage_surveyed(
     indexed: dict[str, ProjectIndex] = {}
     for region, result in staged.items():
         if isinstance(result, Exception):
-            outcomes[region] = RegionOutcome(region, error=_reason(result))
+            outcomes[region] = RegionOutcome(region, error=reason(result))
         else:
             results, indexed[region] = result
             outcomes[region] = RegionOutcome(region, tuple(results))
@@ -190,12 +176,12 @@ def _stage_surveyed(
         # Lost a race somewhere: this stage's version is not the one stored everywhere, so no
         # region's record moves to it, not even where this stager's bytes won.
         where = ", ".join(f"{name} in {region}" for region, name in clashed)
-        reason = (
+        lost = (
             f"another stager staged {target.version} concurrently with different bytes "
             f"({where}); the version record was not moved in any region"
         )
         for region in indexed:
-            outcomes[region] = replace(outcomes[region], error=reason)
+            outcomes[region] = replace(outcomes[region], error=lost)
     else:
         recorded = per_region(
             list(indexed),
@@ -203,7 +189,7 @@ def _stage_surveyed(
         )
         for region, latest in recorded.items():
             if isinstance(latest, Exception):
-                outcomes[region] = replace(outcomes[region], error=_reason(latest))
+                outcomes[region] = replace(outcomes[region], error=reason(latest))
             else:
                 outcomes[region] = replace(outcomes[region], latest=latest)
     for outcome in outcomes.values():

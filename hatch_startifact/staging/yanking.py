@@ -14,10 +14,15 @@ from contextlib import contextmanager
 
 from hatch_startifact.aws import Aws, Region
 from hatch_startifact.config.organisation import OrganisationConfig
-from hatch_startifact.errors import AccessDeniedError, NoSuchVersionError, StartifactError
+from hatch_startifact.errors import AccessDeniedError, NoSuchVersionError
 from hatch_startifact.parallel import per_region
-from hatch_startifact.staging.regional import Survey, record_latest, survey, update_index
-from hatch_startifact.staging.report import RegionOutcome, YankReport
+from hatch_startifact.staging.regional import (
+    Survey,
+    record_latest,
+    survey_regions,
+    update_index,
+)
+from hatch_startifact.staging.report import RegionOutcome, YankReport, reason
 from hatch_startifact.store.index import ProjectIndex
 from hatch_startifact.store.layout import Layout
 from hatch_startifact.store.metadata import utc_now
@@ -39,16 +44,7 @@ def change(
     :raises NoSuchVersionError: no region that answered holds the version; nothing written.
     """
     layout = organisation.layout
-    surveyed = per_region(
-        regions,
-        lambda r: survey(
-            aws.region(r),
-            organisation.bucket_name_param,
-            layout,
-            project,
-            organisation.buckets.get(r),
-        ),
-    )
+    surveyed = survey_regions(aws, organisation, regions, project)
     good = {r: s for r, s in surveyed.items() if isinstance(s, Survey)}
     _require_staged(project, version, layout, good)
     done = per_region(
@@ -59,7 +55,7 @@ def change(
     for region in regions:
         result = done.get(region, surveyed[region])
         if isinstance(result, Exception):
-            outcomes.append(RegionOutcome(region, error=_reason(result)))
+            outcomes.append(RegionOutcome(region, error=reason(result)))
         else:
             outcomes.append(
                 RegionOutcome(region, latest=result if isinstance(result, str) else None)
@@ -122,9 +118,3 @@ def _owner_only(region: str, action: str, what: str) -> Iterator[None]:
             region=region,
             resource=error.resource,
         ) from error
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, StartifactError):
-        return str(error)
-    return f"unexpected {type(error).__name__}: {error}"
