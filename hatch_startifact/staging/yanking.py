@@ -93,7 +93,7 @@ def _change_region(
     if yank is not None or marker in found.listing:
         action = "yank" if yank else "unyank"
         at = yank.yanked_at if yank else utc_now()
-        event = layout.yank_event_key(project, version, event_name(action, at))
+        event = layout.yank_event_key(project, version, event_name(action))
         body = event_document(action, project, version, at, by, yank.reason if yank else None)
         with _owner_only(region.name, "s3:PutObject", action):
             region.put_object(found.bucket, event, body)

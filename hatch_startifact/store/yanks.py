@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from hatch_startifact.store.documents import load
 from hatch_startifact.store.names import shown
@@ -74,11 +75,11 @@ def event_document(
     return json.dumps(document, indent=1, sort_keys=True).encode()
 
 
-def event_name(action: str, at: str) -> str:
-    """The name of one event: its time (sortable), its action and a random part, so two
-    events in one second never collide."""
-    compact = at.replace("-", "").replace(":", "")
-    return f"{compact}-{action}-{secrets.token_hex(4)}"
+def event_name(action: str) -> str:
+    """The name of one event: the time to the microsecond (sortable, so two yanks in one
+    second keep their order), its action and a random part, so two events never collide."""
+    now = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    return f"{now}-{action}-{secrets.token_hex(4)}"
 
 
 def parse_marker(data: bytes, project: str, version: str) -> Yank:
