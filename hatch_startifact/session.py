@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from hatch_startifact.plugins.host import Plugins
     from hatch_startifact.reading.downloads import Downloaded
     from hatch_startifact.reading.reader import Reader, VersionInfo, VersionSummary
+    from hatch_startifact.staging.regional import Survey
     from hatch_startifact.staging.report import Listener, StageReport, YankReport
     from hatch_startifact.staging.request import Inputs, StageRequest
     from hatch_startifact.store.metadata import StagedFile
@@ -177,15 +178,29 @@ class Session:
         """
         from hatch_startifact.staging.request import check_inputs
 
-        with ThreadPoolExecutor(1, thread_name_prefix="organisation") as early:
-            # The configuration's round trip overlaps the plugins' work and the hashing.
-            organisation = early.submit(lambda: self.organisation)
+        with ThreadPoolExecutor(1, thread_name_prefix="survey") as early:
+            # The configuration's round trip and the survey of every region (which lists the
+            # whole project, whatever version the plugins choose) overlap the plugins' work
+            # and the hashing.
+            surveys = early.submit(self._survey, project)
             merged = {**self.settings.metadata, **(metadata or {})}
             inputs = check_inputs(project, version, paths, merged, problems)
             where = Path(directory) if directory else Path.cwd()
             request = self._prepare(inputs, dry_run, where)
-            organisation.result()
-        return self.stage_request(request, listener=listener)
+            surveyed = surveys.result()
+        return self._stage(request, listener, surveyed)
+
+    def _survey(self, project: str) -> Mapping[str, Survey | Exception] | None:
+        """Read the configuration, then survey every region for ``project`` (``None`` when
+        the name is invalid: `check_inputs` says so)."""
+        from hatch_startifact.staging.regional import survey_regions
+        from hatch_startifact.store.names import check_project
+
+        organisation = self.organisation
+        name, _ = check_project(project)
+        if name is None:
+            return None
+        return survey_regions(self.aws, organisation, self.regions, name)
 
     def _prepare(self, inputs: Inputs, dry_run: bool, directory: Path) -> StageRequest:
         """Plugins choose the version and may refuse; the files are hashed; plugins add
@@ -220,12 +235,26 @@ class Session:
     ) -> StageReport:
         """Stage a `StageRequest` as it is (no plugin changes it), then tell plugins what was
         staged."""
+        return self._stage(request, listener, None)
+
+    def _stage(
+        self,
+        request: StageRequest,
+        listener: Listener | None,
+        surveyed: Mapping[str, Survey | Exception] | None,
+    ) -> StageReport:
         from hatch_startifact.staging.report import Listener
         from hatch_startifact.staging.run import stage
 
         listener = listener or Listener()
         report = stage(
-            request, self.organisation, self.regions, self.aws, listener, self._concurrency
+            request,
+            self.organisation,
+            self.regions,
+            self.aws,
+            listener,
+            self._concurrency,
+            surveyed,
         )
         if not request.dry_run:
             self.plugins.staged(report, listener.warning)

@@ -81,15 +81,22 @@ def stage(
     aws: Aws,
     listener: Listener | None = None,
     concurrency: int = 8,
+    surveyed: Mapping[str, Survey | Exception] | None = None,
 ) -> StageReport:
-    """Stage ``request`` to ``regions``; see the module docstring for the order of things."""
+    """Stage ``request`` to ``regions``; see the module docstring for the order of things.
+
+    :param surveyed: each region's survey of the project, if the caller took it already (a
+        survey lists the whole project, whatever the version, so it can be taken while the
+        plugins choose the version); taken here otherwise.
+    """
     layout = organisation.layout
     too_long = check_lengths(request, layout)
-    if too_long:  # before anything is read or written
+    if too_long:  # before anything is written
         raise InvalidInputError(too_long)
     listener = listener or Listener()
     listener.begin(request, regions)
-    surveyed = survey_regions(aws, organisation, regions, request.project)
+    if surveyed is None:
+        surveyed = survey_regions(aws, organisation, regions, request.project)
     outcomes = {
         r: RegionOutcome(r, error=reason(s))
         for r, s in surveyed.items()
