@@ -77,6 +77,20 @@ def tally() -> Tally:
     return TALLY
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An xdist worker hands its counts to the controller, which prints the sum."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["tally"] = dict(TALLY.counts)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist: a worker finished; add its counts to this (the controller's) tally."""
+    for what, n in getattr(node, "workeroutput", {}).get("tally", {}).items():
+        TALLY.add(what, n)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not TALLY.counts:
         return
