@@ -196,11 +196,12 @@ class Organisation:
     key_prefix: str
     parameter_prefix: str
 
-    def keys(self, region: str) -> dict[str, bytes]:
-        """Every object in the region's bucket, with its bytes."""
+    def keys(self, region: str, prefix: str = "") -> dict[str, bytes]:
+        """Every object in the region's bucket (under ``prefix``), with its bytes."""
         s3 = aws_client("s3", region)
         bucket = self.buckets[region]
-        listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        listed = [o for page in pages for o in page.get("Contents", [])]
         return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed}
 
     def everything(self) -> dict[str, dict[str, bytes]]:
