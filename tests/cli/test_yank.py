@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hatch_startifact.session import Session
 from tests.fixtures.commands import RunCli
 from tests.helpers import (
     BUCKET_PARAMETER,
@@ -17,7 +18,9 @@ from tests.helpers import (
     MakeOrganisation,
     Organisation,
     aws_client,
+    boto3_session,
     one_error_line,
+    staged,
     staged_by_cli,
 )
 
@@ -27,11 +30,13 @@ REASON = "1.1 corrupts the cache on upgrade; use 1.0"
 
 
 @pytest.fixture
-def org(run_cli: RunCli, make_organisation: MakeOrganisation, make_file: MakeFile) -> Organisation:
-    """``lib`` 1.0, 1.1 and 2.0rc1 staged in every region: the record names 1.1."""
+def org(server: str, make_organisation: MakeOrganisation, make_file: MakeFile) -> Organisation:
+    """``lib`` 1.0, 1.1 and 2.0rc1 staged in every region: the record names 1.1. (Staged
+    through the Python API, in this process: the set-up of these tests, not what they test.)"""
     made = make_organisation(key_prefix="artifacts/", parameter_prefix="/staging")
-    for version in ("1.0", "1.1", "2.0rc1"):
-        staged_by_cli(run_cli, "lib", version, make_file(f"lib-{version}.tar.gz"))
+    with Session(boto3_session=boto3_session()) as startifact:
+        for version in ("1.0", "1.1", "2.0rc1"):
+            staged(startifact, version, make_file(f"lib-{version}.tar.gz"), project="lib")
     assert all(made.latest(r, "lib") == "1.1" for r in REGIONS)
     return made
 
