@@ -17,6 +17,8 @@ from tests.fixtures.commands import RunCli
 from tests.fixtures.faults import Faults
 from tests.helpers import MakeFile, MakeOrganisation
 
+pytestmark = pytest.mark.e2e
+
 #: Longer than the scheduler of a loaded machine keeps requests sent together apart, short
 #: enough to keep the tests quick.
 DELAY = 0.25
