@@ -272,7 +272,7 @@ class Session:
         :raises NoSuchProjectError: nothing was ever staged for it.
         :raises AllYankedError: every staged version of it is yanked.
         """
-        return self.reader(warn).latest(require_project(project))
+        return self.reader(warn).latest(require_project(project), typed=project)
 
     def yank(self, project: str, version: str, reason: str) -> YankReport:
         """Yank ``project`` ``version`` in every region, in parallel: it stays downloadable by
@@ -321,7 +321,7 @@ class Session:
 
     def versions(self, project: str, *, warn: Warn | None = None) -> list[VersionSummary]:
         """Every staged version of ``project``, newest first, with the regions holding each."""
-        return self.reader(warn).versions(require_project(project))
+        return self.reader(warn).versions(require_project(project), typed=project)
 
     def info(
         self, project: str, version: str | None = None, *, warn: Warn | None = None
@@ -329,7 +329,10 @@ class Session:
         """A staged version (default: the latest): its files, their SHA-256 and metadata, the
         regions holding it, and the bucket and key of each file in each region."""
         return self.reader(warn).info(
-            require_project(project), require_version(version) if version else None
+            require_project(project),
+            require_version(version) if version else None,
+            typed=project,
+            typed_version=version,
         )
 
     def download(
@@ -361,7 +364,10 @@ class Session:
             return downloader.download(project, Path(dest), files, force, progress)
         reader = self.reader(warn)
         located = reader.locate(
-            require_project(project), require_version(version) if version else None
+            require_project(project),
+            require_version(version) if version else None,
+            typed=project,
+            typed_version=version,
         )
         return downloader.download_located(
             located, reader.describe, Path(dest), files, force, progress, described
