@@ -555,6 +555,27 @@ class Region:
             )
         return data
 
+    def copy_object(self, bucket: str, key: str, source_bucket: str, source_key: str) -> str | None:
+        """Copy an object (at most 5 GB) server-side into ``bucket`` here, from any region's
+        ``source_bucket``, with S3 computing a SHA-256 of the copy: a single ``CopyObject``
+        makes a single-part object, so its checksum is of the whole object. Needs
+        ``s3:GetObject`` on the source and ``s3:PutObject`` here.
+
+        :returns: S3's SHA-256 of the copy (base64), or ``None`` when S3 gave none (or gave
+            a composite checksum, ``...-N``, which is not the SHA-256 of the bytes).
+        """
+        with self._call("s3:PutObject", s3_arn(bucket, key)):
+            response = self._s3.copy_object(
+                Bucket=bucket,
+                Key=key,
+                CopySource={"Bucket": source_bucket, "Key": source_key},
+                ChecksumAlgorithm="SHA256",
+                MetadataDirective="REPLACE",
+                ContentType="application/octet-stream",
+            )
+        checksum = response.get("CopyObjectResult", {}).get("ChecksumSHA256")
+        return checksum if checksum and "-" not in checksum else None
+
     def head_object(self, bucket: str, key: str) -> StoredObject | None:
         """An object's size and modification time (``s3:GetObject``), or ``None`` when S3
         says it does not exist (without ``s3:ListBucket`` it answers AccessDenied instead)."""

@@ -8,13 +8,17 @@ and restored into the reset moto server for each test.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.admin.test_permissions import organisation_user as template_user
 from tests.fixtures.commands import RunCli
-from tests.fixtures.moto import enforce_iam
+from tests.fixtures.moto import disable_iam, enforce_iam
 from tests.fixtures.startifact1 import KEY_PREFIX
 from tests.helpers import REGIONS, Organisation, iam_user, sha256
 
@@ -22,6 +26,22 @@ pytest_plugins = ["tests.fixtures.startifact1"]
 pytestmark = pytest.mark.e2e
 
 NO_SHA = "Startifact 1.x layout, no recorded SHA-256; `startifact migrate` moves it"
+
+
+def organisation_user(org: Organisation, name: str) -> dict[str, str]:
+    """A migrator: the template's AllowRead and AllowWrite of every region of ``org``."""
+    return template_user(org, ["AllowRead", "AllowWrite"], name)
+
+
+def legacy_env(endpoint: str) -> dict[str, str]:
+    """What a Startifact 1.x command needs to run against the moto server."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGIONS[0],
+    }
 
 
 def read_grant(org: Organisation) -> dict[str, Any]:
@@ -106,3 +126,89 @@ def test_a_hostile_file_name_and_a_missing_region_are_named_not_followed(
     )
     assert "its startifact:filename is not a safe file name" in result.stderr
     assert "using Acme_X-2.0.0-rc.1" in result.stderr
+
+
+# ---- migrate -----------------------------------------------------------------------------
+
+ACME_Y = {"1.0.0": b"acme y 1.0.0\n", "0.9.0": b"acme y 0.9.0\n"}
+
+
+def migrated_keys(org: Organisation, region: str) -> dict[str, bytes]:
+    """This layout's keys under the key prefix (not the 1.x ones, which have an ``@``)."""
+    return {k: v for k, v in org.keys(region).items() if "@" not in k}
+
+
+def test_migrate_copies_every_1x_version_and_a_re_run_completes_a_failed_region(
+    run_cli: RunCli, server: str, legacy_org: Organisation, startifact1: Path, tmp_path: Path
+) -> None:
+    originals = legacy_org.everything()
+    # a region where Startifact 1.x's artifact is missing: it is copied from another region
+    legacy_org.delete("ap-south-1", f"{KEY_PREFIX}acme-y@0.9.0")
+    partial = organisation_user(replace(legacy_org, regions=REGIONS[:2]), "partial")
+    migrator = organisation_user(legacy_org, "migrator")
+    enforce_iam(server)
+
+    dry = run_cli("migrate", "--all", "--dry-run", env=migrator)
+    first = run_cli("migrate", "acme-y", "Acme_X", env=partial)
+    second = run_cli("migrate", "--all", env=migrator)
+    again = run_cli("migrate", "--all", "--json", env=migrator)
+
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.count("would copy") == 9
+    assert "3 version(s) would be migrated in 3 region(s)." in dry.stdout
+    assert first.returncode == 3, first.stderr
+    assert first.stderr.startswith("error: 1 region(s) incomplete (ap-south-1; ap-south-1: access ")
+    assert first.stdout.count("copied") == 6
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.count("already migrated") == 6
+    assert second.stdout.count("copied") == 3
+    assert f"from s3://staging-eu-west-2/{KEY_PREFIX}acme-y@0.9.0 in eu-west-2" in second.stdout
+    assert again.returncode == 0, again.stderr
+    assert {m["status"] for m in json.loads(again.stdout)["moved"]} == {"already migrated"}
+
+    disable_iam(server)
+    for region in REGIONS:
+        keys = migrated_keys(legacy_org, region)
+        assert sorted(keys) == [
+            f"{KEY_PREFIX}acme-x/2.0.0rc1/acme_x-2.0.0rc1.tar.gz",
+            f"{KEY_PREFIX}acme-x/2.0.0rc1/acme_x-2.0.0rc1.tar.gz.metadata.json",
+            f"{KEY_PREFIX}acme-x/index.json",
+            f"{KEY_PREFIX}acme-y/0.9.0/acme-y-0.9.0",
+            f"{KEY_PREFIX}acme-y/0.9.0/acme-y-0.9.0.metadata.json",
+            f"{KEY_PREFIX}acme-y/1.0.0/acme-y-1.0.0",
+            f"{KEY_PREFIX}acme-y/1.0.0/acme-y-1.0.0.metadata.json",
+            f"{KEY_PREFIX}acme-y/index.json",
+        ]
+        for version, data in ACME_Y.items():
+            assert keys[f"{KEY_PREFIX}acme-y/{version}/acme-y-{version}"] == data
+            document = json.loads(
+                keys[f"{KEY_PREFIX}acme-y/{version}/acme-y-{version}.metadata.json"]
+            )
+            # the SHA-256 S3 (here moto) computed for the copy is that of the bytes
+            assert (document["sha256"], document["size"]) == (sha256(data), len(data))
+            assert document["metadata"]["startifact.migrated.from"] == (
+                f"startifact-1:{KEY_PREFIX}acme-y@{version}"
+            )
+        team = json.loads(keys[f"{KEY_PREFIX}acme-y/1.0.0/acme-y-1.0.0.metadata.json"])
+        assert team["metadata"]["team"] == "y"
+        # by this layout's rules: the highest final release, not the 1.x record's 0.9.0
+        assert legacy_org.latest(region, "acme-y") == "1.0.0"
+        assert legacy_org.latest(region, "acme-x") == "2.0.0rc1"
+        assert legacy_org.latest(region, "Acme_X") == "2.0.0-rc.1"  # 1.x's own, untouched
+        for key, data in originals[region].items():
+            if not (region == "ap-south-1" and key == f"{KEY_PREFIX}acme-y@0.9.0"):
+                assert legacy_org.read(region, key) == data  # originals left in place
+
+    info = run_cli("info", "acme-y", "0.9.0", "--json")
+    old_reader = subprocess.run(
+        [startifact1, "acme-y", "--download", tmp_path / "old"],
+        env={**legacy_env(server), "STARTIFACT_REGIONS": "us-east-1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert json.loads(info.stdout)["layout"] == "hatch-startifact"
+    assert json.loads(info.stdout)["files"][0]["sha256"] == sha256(ACME_Y["0.9.0"])
+    # A Startifact 1.x reader still finds the version the record names: the original
+    assert old_reader.returncode == 0, old_reader.stdout + old_reader.stderr
+    assert (tmp_path / "old").read_bytes() == ACME_Y["1.0.0"]
