@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import threading
 from typing import Any
 
 from hatch_startifact.cli.console import Console
@@ -18,11 +17,9 @@ def run_migrate(args: argparse.Namespace, console: Console) -> int:
         raise UsageError(
             "name the projects to migrate (as they were given to Startifact 1.x), or pass --all"
         )
-    lock = threading.Lock()
 
-    def show(moved: Moved) -> None:
-        with lock:
-            console.line(_line(moved))
+    def show(moved: Moved) -> None:  # from the regions' threads: the console locks
+        console.line(_line(moved))
 
     with Session(settings=settings_of(args)) as session:
         report = session.migrate(

@@ -1,4 +1,5 @@
-"""End to end: an organisation seeded by the real Startifact 1.0a10, read with ``startifact``.
+"""End to end: an organisation seeded by the real Startifact 1.0a10, then read, migrated and
+staged into with ``startifact``.
 
 The 1.x organisation (`tests.fixtures.startifact1`) is staged once for the module by
 Startifact 1.0a10 itself, on Python 3.10 or 3.11 (skipped, saying so, where neither is found),
@@ -20,7 +21,7 @@ from tests.admin.test_permissions import organisation_user as template_user
 from tests.fixtures.commands import RunCli
 from tests.fixtures.moto import disable_iam, enforce_iam
 from tests.fixtures.startifact1 import KEY_PREFIX
-from tests.helpers import REGIONS, Organisation, iam_user, sha256
+from tests.helpers import REGIONS, MakeFile, Organisation, iam_user, sha256
 
 pytest_plugins = ["tests.fixtures.startifact1"]
 pytestmark = pytest.mark.e2e
@@ -139,7 +140,12 @@ def migrated_keys(org: Organisation, region: str) -> dict[str, bytes]:
 
 
 def test_migrate_copies_every_1x_version_and_a_re_run_completes_a_failed_region(
-    run_cli: RunCli, server: str, legacy_org: Organisation, startifact1: Path, tmp_path: Path
+    run_cli: RunCli,
+    server: str,
+    legacy_org: Organisation,
+    startifact1: Path,
+    make_file: MakeFile,
+    tmp_path: Path,
 ) -> None:
     originals = legacy_org.everything()
     # a region where Startifact 1.x's artifact is missing: it is copied from another region
@@ -212,3 +218,32 @@ def test_migrate_copies_every_1x_version_and_a_re_run_completes_a_failed_region(
     # A Startifact 1.x reader still finds the version the record names: the original
     assert old_reader.returncode == 0, old_reader.stdout + old_reader.stderr
     assert (tmp_path / "old").read_bytes() == ACME_Y["1.0.0"]
+
+    staged = run_cli("stage", "Acme_X", "2.0.0", make_file("acme_x-2.0.0.tar.gz"))
+    versions = run_cli("versions", "acme-x")
+    assert staged.returncode == 0, staged.stderr
+    assert versions.stdout.splitlines() == [
+        f"2.0.0     latest  1 file(s)  {', '.join(sorted(REGIONS))}",
+        f"2.0.0rc1          1 file(s)  {', '.join(sorted(REGIONS))}",
+    ]
+
+
+# ---- stage -------------------------------------------------------------------------------
+
+
+def test_a_stage_never_moves_the_record_below_a_1x_version_then_moves_it_up(
+    run_cli: RunCli, server: str, legacy_org: Organisation, make_file: MakeFile, tmp_path: Path
+) -> None:
+    # Startifact 1.x's record says 0.9.0 (staged after 1.0.0); 1.0.0 is its highest version.
+    older = run_cli("stage", "acme-y", "0.9.5", make_file("acme_y-0.9.5.tar.gz"))
+    recorded = {r: legacy_org.latest(r, "acme-y") for r in REGIONS}
+    info = run_cli("info", "acme-y", "--json")
+    newer = run_cli("stage", "acme-y", "1.1.0", make_file("acme_y-1.1.0.tar.gz"))
+
+    assert older.returncode == 0, older.stderr
+    assert "latest version: 1.0.0" in older.stdout
+    assert recorded == dict.fromkeys(REGIONS, "1.0.0")
+    # both readers find what the record names: ours in 1.x's layout, unverified
+    assert json.loads(info.stdout)["layout"] == "startifact-1"
+    assert newer.returncode == 0, newer.stderr
+    assert {r: legacy_org.latest(r, "acme-y") for r in REGIONS} == dict.fromkeys(REGIONS, "1.1.0")
