@@ -7,6 +7,7 @@ The 1.x objects are written here as tests/cli/test_startifact1.py shows the real
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from hatch_startifact.staging.migrating import LegacyVersion, prefixes
 from hatch_startifact.store.legacy import LegacyLayout
@@ -82,6 +83,19 @@ def test_a_run_stopped_after_the_copy_is_completed_with_the_sha256_of_the_copy(
         {"files": ["lib.zip"], "version": "2.0.0"}
     ]
     assert report.records == {(r, "lib"): "2.0.0" for r in REGIONS}
+
+
+def test_a_migrated_version_downloads_verified_against_its_recorded_sha256(
+    make_organisation: MakeOrganisation, open_session: OpenSession, tmp_path: Path
+) -> None:
+    org = make_organisation()
+    stage_1x(org, "lib", "1.0.0", b"one")
+    assert open_session().migrate(["lib"]).exit_code == 0
+
+    (done,) = open_session().download("lib", "1.0.0", tmp_path)
+
+    assert (done.filename, done.sha256, done.verified) == ("lib-1.0.0", sha256(b"one"), True)
+    assert (tmp_path / "lib-1.0.0").read_bytes() == b"one"
 
 
 def test_nothing_to_migrate_is_an_empty_report(
