@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -67,6 +68,19 @@ class ObjectInfo:
     etag: str
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    """What ``HeadObject`` tells about one object."""
+
+    size: int
+    #: ISO 8601 UTC, to the second, with a ``Z`` suffix
+    modified: str
+    #: S3's SHA-256 checksum of the object (base64), when it has one
+    sha256_base64: str | None = None
+    #: ``FULL_OBJECT``, or ``COMPOSITE`` for a multipart upload's checksum of checksums
+    checksum_type: str | None = None
+
+
 #: Key -> what a listing tells about the object.
 Listing = Mapping[str, ObjectInfo]
 
@@ -82,6 +96,7 @@ __all__ = [
     "Network",
     "ObjectInfo",
     "Region",
+    "StoredObject",
     "known_regions",
     "new_boto3_session",
     "part_size_for",
@@ -539,6 +554,45 @@ class Region:
                 resource=s3_arn(bucket, key),
             )
         return data
+
+    def copy_object(self, bucket: str, key: str, source_bucket: str, source_key: str) -> str | None:
+        """Copy an object (at most 5 GB) server-side into ``bucket`` here, from any region's
+        ``source_bucket``, with S3 computing a SHA-256 of the copy: a single ``CopyObject``
+        makes a single-part object, so its checksum is of the whole object. Needs
+        ``s3:GetObject`` on the source and ``s3:PutObject`` here.
+
+        :returns: S3's SHA-256 of the copy (base64), or ``None`` when S3 gave none (or gave
+            a composite checksum, ``...-N``, which is not the SHA-256 of the bytes).
+        """
+        with self._call("s3:PutObject", s3_arn(bucket, key)):
+            response = self._s3.copy_object(
+                Bucket=bucket,
+                Key=key,
+                CopySource={"Bucket": source_bucket, "Key": source_key},
+                ChecksumAlgorithm="SHA256",
+                MetadataDirective="REPLACE",
+                ContentType="application/octet-stream",
+            )
+        checksum = response.get("CopyObjectResult", {}).get("ChecksumSHA256")
+        return checksum if checksum and "-" not in checksum else None
+
+    def head_object(self, bucket: str, key: str) -> StoredObject | None:
+        """An object's size and modification time (``s3:GetObject``), or ``None`` when S3
+        says it does not exist (without ``s3:ListBucket`` it answers AccessDenied instead)."""
+        with self._call("s3:GetObject", s3_arn(bucket, key)):
+            try:
+                response = self._s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                    return None
+                raise
+        modified = response["LastModified"].astimezone(timezone.utc)
+        return StoredObject(
+            response["ContentLength"],
+            modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            response.get("ChecksumSHA256"),
+            response.get("ChecksumType"),
+        )
 
     def download(
         self,

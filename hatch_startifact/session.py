@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from hatch_startifact.plugins.host import Plugins
     from hatch_startifact.reading.downloads import Downloaded
     from hatch_startifact.reading.reader import Reader, VersionInfo, VersionSummary
+    from hatch_startifact.staging.migrating import MigrationReport, Moved
     from hatch_startifact.staging.regional import Survey
     from hatch_startifact.staging.report import Listener, StageReport, YankReport
     from hatch_startifact.staging.request import Inputs, StageRequest
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Downloaded",
     "Listener",
+    "MigrationReport",
+    "Moved",
     "Plugins",
     "Session",
     "Settings",
@@ -272,7 +275,7 @@ class Session:
         :raises NoSuchProjectError: nothing was ever staged for it.
         :raises AllYankedError: every staged version of it is yanked.
         """
-        return self.reader(warn).latest(require_project(project))
+        return self.reader(warn).latest(require_project(project), typed=project)
 
     def yank(self, project: str, version: str, reason: str) -> YankReport:
         """Yank ``project`` ``version`` in every region, in parallel: it stays downloadable by
@@ -319,9 +322,29 @@ class Session:
         yank = make(by) if make else None
         return change(project, version, yank, organisation, regions, self.aws, by or "unknown")
 
+    def migrate(
+        self,
+        projects: Sequence[str] | None,
+        *,
+        dry_run: bool = False,
+        report: Callable[[Moved], None] | None = None,
+    ) -> MigrationReport:
+        """Copy every version Startifact 1.x staged of ``projects`` (as typed for 1.x, or
+        normalised; ``None``: every project) into this layout in every region, server-side,
+        with each file's SHA-256, the index and the version record (docs/migrating.md).
+        Needs what the Read and Write grants give together, listing included.
+
+        :param report: told each version's outcome in each region as it is known.
+        """
+        from hatch_startifact.staging.migrating import Migration
+
+        return Migration(self.organisation, self.regions, self.aws).run(
+            projects, dry_run=dry_run, report=report
+        )
+
     def versions(self, project: str, *, warn: Warn | None = None) -> list[VersionSummary]:
         """Every staged version of ``project``, newest first, with the regions holding each."""
-        return self.reader(warn).versions(require_project(project))
+        return self.reader(warn).versions(require_project(project), typed=project)
 
     def info(
         self, project: str, version: str | None = None, *, warn: Warn | None = None
@@ -329,7 +352,10 @@ class Session:
         """A staged version (default: the latest): its files, their SHA-256 and metadata, the
         regions holding it, and the bucket and key of each file in each region."""
         return self.reader(warn).info(
-            require_project(project), require_version(version) if version else None
+            require_project(project),
+            require_version(version) if version else None,
+            typed=project,
+            typed_version=version,
         )
 
     def download(
@@ -361,7 +387,10 @@ class Session:
             return downloader.download(project, Path(dest), files, force, progress)
         reader = self.reader(warn)
         located = reader.locate(
-            require_project(project), require_version(version) if version else None
+            require_project(project),
+            require_version(version) if version else None,
+            typed=project,
+            typed_version=version,
         )
         return downloader.download_located(
             located, reader.describe, Path(dest), files, force, progress, described
@@ -387,6 +416,8 @@ def __getattr__(name: str) -> object:
     where = {
         "Downloaded": "hatch_startifact.reading.downloads",
         "Listener": "hatch_startifact.staging.report",
+        "MigrationReport": "hatch_startifact.staging.migrating",
+        "Moved": "hatch_startifact.staging.migrating",
         "Plugins": "hatch_startifact.plugins.host",
         "StageReport": "hatch_startifact.staging.report",
         "StageRequest": "hatch_startifact.staging.request",

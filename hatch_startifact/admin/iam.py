@@ -30,6 +30,7 @@ from typing import Any
 
 from hatch_startifact.config.organisation import OrganisationConfig
 from hatch_startifact.errors import InvalidInputError
+from hatch_startifact.store.legacy import LegacyLayout
 
 Statement = dict[str, Any]
 ROLES = ("Owner", "Contributor", "Viewer")
@@ -82,6 +83,10 @@ def project_policies(
 
     keys = layout.project_prefix(project)
     objects = [f"arn:{partition}:s3:::{bucket}/{keys}*" for bucket in buckets.values()]
+    # Startifact 1.x's keys of the project under its normalised name, {K}{P}@{V}: read, and
+    # listed by stagers so that the version record never goes below a 1.x version.
+    old_keys = LegacyLayout(layout.key_prefix).project_prefix(project)
+    old = [f"arn:{partition}:s3:::{bucket}/{old_keys}*" for bucket in buckets.values()]
     bucket_arns = [f"arn:{partition}:s3:::{bucket}" for bucket in buckets.values()]
     record = ssm(layout.version_parameter(project))
     view = [
@@ -91,13 +96,14 @@ def project_policies(
             ssm(parameter) + ssm(organisation.bucket_name_param),
         ),
         _statement("ReadVersionRecord", ["ssm:GetParameter"], record),
-        _statement("ReadProjectObjects", ["s3:GetObject"], objects),
+        _statement("ReadProjectObjects", ["s3:GetObject"], objects + old),
     ]
     in_project = {"StringLike": {"s3:prefix": [f"{keys}*"]}}
+    listed = {"StringLike": {"s3:prefix": [f"{keys}*", f"{old_keys}*"]}}
     stage = [
         *view,
         _statement("WriteVersionRecord", ["ssm:PutParameter"], record),
-        _statement("ListProjectKeys", ["s3:ListBucket"], bucket_arns, in_project),
+        _statement("ListProjectKeys", ["s3:ListBucket"], bucket_arns, listed),
         _statement("WriteProjectObjects", ["s3:PutObject"], objects),
     ]
     yanks = [

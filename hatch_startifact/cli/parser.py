@@ -45,6 +45,14 @@ COMMANDS = {
         "Unyank PROJECT VERSION in every region, in parallel: it may be the latest again, and "
         "each region's version record moves to it if it is the highest. Needs the Owner level.",
     ),
+    "migrate": (
+        "migrate:run_migrate",
+        "copy what Startifact 1.x staged into this layout, in every region",
+        "Copy every version Startifact 1.x staged of PROJECT (named as it was given to 1.x, "
+        "or normalised), or of every project with --all, into this layout in every region: "
+        "server-side copies, each file's SHA-256 recorded, the index and version record "
+        "written. Originals are left in place. Idempotent: a re-run completes what failed.",
+    ),
     "plugins": (
         "admin:run_plugins",
         "list the loaded plugins and the hooks each implements",
@@ -152,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_setup(commands, common)
     _add_stage(commands, common)
     _add_yanking(commands, common)
+    _add_migrate(commands, common)
     _add_plugins(commands)
     _add_iam(commands, common)
     _add_reading(commands, common)
@@ -208,6 +217,23 @@ def _add_yanking(commands: Commands, common: list[argparse.ArgumentParser]) -> N
     unyank = _command(commands, "unyank", common)
     _version(unyank, required=True)
     _json(unyank)
+
+
+def _add_migrate(commands: Commands, common: list[argparse.ArgumentParser]) -> None:
+    migrate = _command(commands, "migrate", common)
+    migrate.add_argument(
+        "projects",
+        metavar="PROJECT",
+        nargs="*",
+        help="a project as it was given to Startifact 1.x (its normalised name is tried too)",
+    )
+    migrate.add_argument(
+        "--all", action="store_true", help="every project Startifact 1.x staged (lists the bucket)"
+    )
+    migrate.add_argument(
+        "--dry-run", action="store_true", help="report what would be copied; write nothing"
+    )
+    _json(migrate)
 
 
 def _add_plugins(commands: Commands) -> None:

@@ -32,8 +32,11 @@ def run_info(args: argparse.Namespace, console: Console) -> int:
     console.line(f"  regions: {', '.join(info.regions) or 'none complete'}{missing}")
     if info.yank:
         console.line(f"  yanked: {info.yank.reason}{_by_and_at(info.yank)}")
+    if info.legacy:
+        console.line(f"  layout: {LEGACY_NOTE}")
     for staged in info.files:
-        console.line(f"  {staged.filename}  {format_size(staged.size)}  sha256:{staged.sha256}")
+        digest = staged.sha256 or "none recorded"
+        console.line(f"  {staged.filename}  {format_size(staged.size)}  sha256:{digest}")
         console.line(
             f"    staged at {staged.staged_at or 'unknown'}; key {info.keys[staged.filename]}"
         )
@@ -56,11 +59,18 @@ def run_versions(args: argparse.Namespace, console: Console) -> int:
     for summary in summaries:
         marker = "latest" if summary.version == latest else "yanked" if summary.yank else ""
         reason = f"  (yanked: {summary.yank.reason})" if summary.yank else ""
+        reason += f"  ({LEGACY_NOTE})" if summary.legacy else ""
         console.line(
             f"{summary.version:<{width}}  {marker:<6}  {len(summary.files)} file(s)  "
             f"{', '.join(summary.regions)}{reason}"
         )
     return 0
+
+
+#: How a version staged by Startifact 1.x is marked in the output.
+LEGACY_NOTE = "Startifact 1.x layout, no recorded SHA-256; `startifact migrate` moves it"
+#: The value of ``layout`` in the JSON output.
+LAYOUTS = {False: "hatch-startifact", True: "startifact-1"}
 
 
 def _by_and_at(yank: Yank) -> str:
@@ -109,9 +119,10 @@ def run_download(args: argparse.Namespace, console: Console) -> int:
         if item.region is None:
             console.line(f"{'already present':<16}  {item.path}")
         else:
+            checked = "SHA-256 verified" if item.verified else "no SHA-256 recorded: not verified"
             console.line(
                 f"{'downloaded':<16}  {item.path}  from {item.region} "
-                f"({format_size(item.size)}, SHA-256 verified)"
+                f"({format_size(item.size)}, {checked})"
             )
     console.line(f"{len(done)} file(s) of {info.project} {info.version} in {dest}.")
     return 0
@@ -154,7 +165,7 @@ def _file_json(info: VersionInfo, staged: StagedFile) -> dict[str, Any]:
     return {
         "filename": staged.filename,
         "size": staged.size,
-        "sha256": staged.sha256,
+        "sha256": staged.sha256 or None,
         "staged_at": staged.staged_at,
         "metadata": dict(staged.metadata),
         "key": info.keys[staged.filename],
@@ -172,6 +183,7 @@ def info_json(info: VersionInfo) -> dict[str, Any]:
         "files": [_file_json(info, f) for f in info.files],
         "yanked": info.yank is not None,
         "yank": yank_json(info.yank),
+        "layout": LAYOUTS[info.legacy],
     }
 
 
@@ -188,6 +200,7 @@ def versions_json(
                 "regions": list(s.regions),
                 "yanked": s.yank is not None,
                 "yank": yank_json(s.yank),
+                "layout": LAYOUTS[s.legacy],
             }
             for s in summaries
         ],
@@ -206,6 +219,7 @@ def download_json(info: VersionInfo, done: list[Downloaded]) -> dict[str, Any]:
                 "status": "already present" if d.region is None else "downloaded",
                 "size": d.size,
                 "sha256": d.sha256,
+                "verified": d.verified,
             }
             for d in done
         ],

@@ -41,6 +41,9 @@ class Downloaded:
     region: str | None  # None when a matching file was already there
     size: int
     sha256: str
+    #: ``False`` for a file staged by Startifact 1.x, which has no SHA-256 to check against:
+    #: ``sha256`` is then what was computed while downloading it
+    verified: bool = True
 
 
 def select(files: Sequence[StagedFile], patterns: Sequence[str]) -> list[StagedFile]:
@@ -116,6 +119,7 @@ class Downloader:
         if not chosen:
             _nothing_matches(info.project, info.version, [f.filename for f in info.files], patterns)
         _make_destination(dest)
+        self._unverifiable(info)
         return self._settle(info, chosen, {}, dest, force, progress)
 
     def download_located(
@@ -151,10 +155,19 @@ class Downloader:
             except BaseException:
                 _discard(fetched.values())
                 raise
+        self._unverifiable(info)
         if described:
             described(info)
         chosen = [f for f in select(info.files, patterns) if f.filename in names]
         return self._settle(info, chosen, fetched, dest, force, progress)
+
+    def _unverifiable(self, info: VersionInfo) -> None:
+        if info.legacy:
+            self._warn(
+                f"{info.project} {info.version} was staged by Startifact 1.x and has no recorded "
+                "SHA-256: its files are downloaded without verification (`startifact migrate` "
+                "records one)"
+            )
 
     def _early(
         self, located: Located, name: str, dest: Path, progress: Callable[[int], None] | None
@@ -222,7 +235,7 @@ class Downloader:
                 self._verify(early, staged)
                 with _writing_into(dest):
                     early.temporary.replace(dest / staged.filename)
-                return _downloaded(staged, dest, early.region)
+                return _downloaded(staged, dest, early.region, early.sha256)
             except DestinationError:
                 raise
             except StartifactError as error:
@@ -231,7 +244,7 @@ class Downloader:
         return self._fetch(info, staged, dest, progress, skip=tried)
 
     def _check_destination(self, chosen: Sequence[StagedFile], dest: Path, force: bool) -> set[str]:
-        present, clashing = set(), []
+        present, clashing, unknown = set(), [], []
         for staged in chosen:
             target = dest / staged.filename
             if not target.exists():
@@ -240,7 +253,10 @@ class Downloader:
                 raise DestinationError(
                     f"{target} exists and is not a file; remove it or choose another --dest"
                 )
-            if file_sha256(target) == staged.sha256:
+            if not staged.sha256:
+                if not force:
+                    unknown.append(str(target))
+            elif file_sha256(target) == staged.sha256:
                 present.add(staged.filename)
             elif not force:
                 clashing.append(str(target))
@@ -248,6 +264,11 @@ class Downloader:
             raise DestinationError(
                 f"{', '.join(clashing)} already exist(s) with other content; "
                 "pass --force to replace, or choose another --dest"
+            )
+        if unknown:
+            raise DestinationError(
+                f"{', '.join(unknown)} already exist(s), and a file staged by Startifact 1.x has "
+                "no SHA-256 to compare with; pass --force to replace, or choose another --dest"
             )
         return present
 
@@ -276,7 +297,7 @@ class Downloader:
             finally:
                 if fetched:
                     _discard([fetched])
-            return _downloaded(staged, dest, region)
+            return _downloaded(staged, dest, region, fetched.sha256)
         return None
 
     def _stream(
@@ -312,7 +333,7 @@ class Downloader:
 
     @staticmethod
     def _verify(fetched: _Fetched, staged: StagedFile) -> None:
-        if fetched.sha256 != staged.sha256:
+        if staged.sha256 and fetched.sha256 != staged.sha256:
             raise IntegrityError(
                 f"s3://{fetched.bucket}/{fetched.key} in {fetched.region} does not match the "
                 f"SHA-256 in its metadata (got {fetched.sha256[:12]}..., "
@@ -328,8 +349,13 @@ def _discard(fetched: Iterable[_Fetched | _Failed | Exception]) -> None:
                 item.temporary.unlink()
 
 
-def _downloaded(staged: StagedFile, dest: Path, region: str | None) -> Downloaded:
-    return Downloaded(staged.filename, dest / staged.filename, region, staged.size, staged.sha256)
+def _downloaded(
+    staged: StagedFile, dest: Path, region: str | None, computed: str | None = None
+) -> Downloaded:
+    """What was put in place; a file with no recorded SHA-256 gets the one ``computed``."""
+    sha256 = staged.sha256 or computed or ""
+    path = dest / staged.filename
+    return Downloaded(staged.filename, path, region, staged.size, sha256, bool(staged.sha256))
 
 
 def _matches(name: str, patterns: Sequence[str]) -> bool:

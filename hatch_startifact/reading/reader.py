@@ -30,6 +30,13 @@ from hatch_startifact.errors import (
 from hatch_startifact.parallel import per_region
 from hatch_startifact.store.buckets import in_bucket
 from hatch_startifact.store.index import ProjectIndex, choose_latest
+from hatch_startifact.store.legacy import (
+    LegacyLayout,
+    legacy_filename,
+    parse_legacy_metadata,
+    parse_version,
+    user_metadata,
+)
 from hatch_startifact.store.metadata import StagedFile, parse_metadata_document
 from hatch_startifact.store.names import is_normalised_version
 from hatch_startifact.store.yanks import Yank, parse_marker
@@ -51,6 +58,8 @@ class VersionSummary:
     files: tuple[str, ...]
     regions: tuple[str, ...]
     yank: Yank | None = None
+    #: staged by Startifact 1.x, in its layout (no SHA-256, no index)
+    legacy: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,8 @@ class VersionInfo:
     asked: tuple[str, ...] = ()
     #: why, when and by whom the version was yanked; ``None`` when it is not
     yank: Yank | None = None
+    #: staged by Startifact 1.x, in its layout: its files have no recorded SHA-256
+    legacy: bool = False
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -96,6 +107,8 @@ class Located:
     keys: Mapping[str, str] = field(hash=False)
     #: whether some holding region's index says the version is yanked
     yanked: bool = False
+    #: a version staged by Startifact 1.x: its one file, already described
+    legacy: StagedFile | None = None
 
 
 class Reader:
@@ -112,20 +125,29 @@ class Reader:
         self._regions = tuple(regions)
         self._aws = aws
         self._layout = organisation.layout
+        self._legacy = LegacyLayout(
+            organisation.layout.key_prefix, organisation.layout.parameter_prefix
+        )
         self._warn = warn or (lambda message: None)
 
-    def latest(self, project: str) -> str:
+    def latest(self, project: str, *, typed: str | None = None) -> str:
         """The latest version: every region's version record, read at once with its index; the
         value a majority of the regions hold, else the highest (Startifact 1.x's rule), unless
-        an index says it is yanked (see `indexes_and_latest`)."""
-        return self.indexes_and_latest(project, need_indexes=False)[1]
+        an index says it is yanked (see `indexes_and_latest`). A record Startifact 1.x wrote
+        under the name as ``typed`` counts when there is none under the normalised name; its
+        value is then as 1.x wrote it (``1.0.0-rc.1``)."""
+        return self.indexes_and_latest(project, need_indexes=False, typed=typed)[1]
 
-    def _record(self, region: str, project: str) -> str | None:
-        name = self._layout.version_parameter(project)
-        value = self._aws.region(region).get_parameter(name)
-        if value is not None and not is_normalised_version(value):
-            raise DocumentError(f"{name} in {region} holds {value!r}, which is not a version")
-        return value
+    def _record(self, region: str, project: str, typed: str | None = None) -> str | None:
+        for candidate in _names(project, typed):
+            name = self._layout.version_parameter(candidate)
+            value = self._aws.region(region).get_parameter(name)
+            if value is None:
+                continue
+            if not is_normalised_version(value) and parse_version(value) is None:
+                raise DocumentError(f"{name} in {region} holds {value!r}, which is not a version")
+            return value
+        return None
 
     def _choose(self, project: str, records: Mapping[str, str | Exception | None]) -> str:
         name = self._layout.version_parameter(project)
@@ -195,17 +217,33 @@ class Reader:
         return good
 
     def indexes_and_latest(
-        self, project: str, *, need_indexes: bool = True
+        self, project: str, *, need_indexes: bool = True, typed: str | None = None
     ) -> tuple[dict[str, tuple[str, ProjectIndex]], str]:
         """`indexes` and `latest` together: each region's version record is read while its
         index is, in the same round trip. Without ``need_indexes``, no index that could be
         read is not an error: the records alone choose (with nothing known to be yanked)."""
+        indexes, records = self._indexes_and_records(project, typed)
+        if need_indexes or any(not isinstance(i, Exception) for i in indexes.values()):
+            good = self._indexes(project, indexes)
+        else:
+            self._warn(f"no index of {project} could be read: yanked versions are not known")
+            good = {}
+        try:
+            chosen = self._choose(project, records)
+        except NoSuchProjectError as error:
+            return good, self._not_yanked(project, good, error)
+        return good, self._not_yanked(project, good, chosen)
+
+    def _indexes_and_records(
+        self, project: str, typed: str | None
+    ) -> tuple[dict[str, Indexed | Exception], dict[str, str | Exception | None]]:
+        """Each region's index and version record, read at once."""
 
         def both(
             region: str,
         ) -> tuple[tuple[str, ProjectIndex] | Exception, str | Exception | None]:
             with ThreadPoolExecutor(1, thread_name_prefix=f"{region}-record") as pool:
-                record = pool.submit(self._record, region, project)
+                record = pool.submit(self._record, region, project, typed)
                 try:
                     index: Indexed | Exception = self._index(region, project)
                 except Exception as error:  # each failure is reported as per_region would
@@ -218,16 +256,7 @@ class Reader:
         records.update({r: p for r, p in results.items() if isinstance(p, Exception)})
         indexes = {r: p[0] for r, p in pairs.items()}
         indexes.update({r: p for r, p in results.items() if isinstance(p, Exception)})
-        if need_indexes or any(not isinstance(i, Exception) for i in indexes.values()):
-            good = self._indexes(project, indexes)
-        else:
-            self._warn(f"no index of {project} could be read: yanked versions are not known")
-            good = {}
-        try:
-            chosen = self._choose(project, records)
-        except NoSuchProjectError as error:
-            return good, self._not_yanked(project, good, error)
-        return good, self._not_yanked(project, good, chosen)
+        return indexes, records
 
     def _not_yanked(
         self, project: str, indexes: Mapping[str, Indexed], chosen: str | NoSuchProjectError
@@ -257,16 +286,19 @@ class Reader:
         )
         return fallback
 
-    def versions(self, project: str) -> list[VersionSummary]:
-        """Every staged version across the regions, newest first."""
+    def versions(self, project: str, *, typed: str | None = None) -> list[VersionSummary]:
+        """Every staged version across the regions, newest first; with it, a version staged
+        by Startifact 1.x that a version record names (a reader cannot list the others)."""
         files: dict[str, set[str]] = {}
         regions: dict[str, list[str]] = {}
-        indexes = self.indexes(project)
+        found, records = self._indexes_and_records(project, typed)
+        indexes = self._indexes(project, found)
         for region, (_, index) in indexes.items():
             for version, names in index.versions:
                 files.setdefault(version, set()).update(names)
                 regions.setdefault(version, []).append(region)
-        if not files:
+        legacy = self._legacy_versions(project, typed, records, set(files), indexes)
+        if not files and not legacy:
             raise NoSuchProjectError(
                 f"no such project {project!r}: nothing is staged for it in "
                 f"{', '.join(self._regions)}"
@@ -278,12 +310,37 @@ class Reader:
             if any(v in i.yanked for _, i in indexes.values())
         }
         yanks = per_region(list(marked), lambda v: self.yank_of(project, v, marked[v]))
-        return [
+        summaries = [
             VersionSummary(
                 v, tuple(sorted(files[v])), tuple(sorted(regions[v])), _yank(yanks.get(v))
             )
             for v in ordered
         ]
+        return sorted([*summaries, *legacy], key=lambda s: Version(s.version), reverse=True)
+
+    def _legacy_versions(
+        self,
+        project: str,
+        typed: str | None,
+        records: Mapping[str, str | Exception | None],
+        staged: set[str],
+        indexes: Mapping[str, Indexed],
+    ) -> list[VersionSummary]:
+        """The versions the records name that no index lists, found in the 1.x layout."""
+        known = {Version(v) for v in staged}
+        named = {v for v in records.values() if isinstance(v, str)}
+        wanted = sorted({v for v in named if Version(v) not in known})
+        summaries = []
+        for value in wanted:
+            located = self._locate_legacy(project, typed, value, indexes)
+            if located is not None and located.legacy is not None:
+                holders = tuple(sorted(located.files[located.legacy.filename]))
+                summaries.append(
+                    VersionSummary(
+                        located.version, (located.legacy.filename,), holders, legacy=True
+                    )
+                )
+        return summaries
 
     def yank_of(self, project: str, version: str, buckets: Mapping[str, str]) -> Yank:
         """Why ``version`` was yanked, from its marker in the first of ``buckets`` (region ->
@@ -300,20 +357,42 @@ class Reader:
                 problems.append(f"{region}: {error}")
         return Yank(f"unknown: the yank marker could not be read ({'; '.join(problems)})", "")
 
-    def info(self, project: str, version: str | None) -> VersionInfo:
+    def info(
+        self,
+        project: str,
+        version: str | None,
+        *,
+        typed: str | None = None,
+        typed_version: str | None = None,
+    ) -> VersionInfo:
         """A version's files (default: the latest), from the metadata documents every holding
         region agrees on."""
-        return self.describe(self.locate(project, version))
+        return self.describe(
+            self.locate(project, version, typed=typed, typed_version=typed_version)
+        )
 
-    def locate(self, project: str, version: str | None) -> Located:
-        """Where a version's files are (default: the latest), from the project indexes."""
+    def locate(
+        self,
+        project: str,
+        version: str | None,
+        *,
+        typed: str | None = None,
+        typed_version: str | None = None,
+    ) -> Located:
+        """Where a version's files are (default: the latest), from the project indexes; a
+        version found in none of them is looked for in Startifact 1.x's layout, under the
+        project and version as ``typed`` and as normalised."""
         if version is None:
-            indexes, version = self.indexes_and_latest(project)
+            indexes, version = self.indexes_and_latest(project, typed=typed)
+            typed_version = version
         else:
             indexes = self.indexes(project)
         version = _staged_form(version, indexes.values())
         holding = {r: b for r, (b, i) in indexes.items() if i.files(version)}
         if not holding:
+            legacy = self._locate_legacy(project, typed, typed_version or version, indexes)
+            if legacy is not None:
+                return legacy
             staged = sorted(
                 {v for _, i in indexes.values() for v, _ in i.versions}, key=Version, reverse=True
             )
@@ -338,6 +417,8 @@ class Reader:
     def describe(self, located: Located) -> VersionInfo:
         """Read the metadata documents of every file of ``located`` in every region holding
         it, all at once, and keep what the regions agree on."""
+        if located.legacy is not None:
+            return self._describe_legacy(located, located.legacy)
         names = list(located.files)
         with ThreadPoolExecutor(1, thread_name_prefix="yank") as pool:
             yank = pool.submit(self._yank_of, located) if located.yanked else None
@@ -373,6 +454,78 @@ class Reader:
             self._regions,
             yanked,
         )
+
+    def _describe_legacy(self, located: Located, staged: StagedFile) -> VersionInfo:
+        return VersionInfo(
+            located.project,
+            located.version,
+            (staged,),
+            located.buckets,
+            located.keys,
+            {staged.filename: located.files[staged.filename]},
+            self._regions,
+            legacy=True,
+        )
+
+    def _locate_legacy(
+        self, project: str, typed: str | None, version: str, indexes: Mapping[str, Indexed]
+    ) -> Located | None:
+        """``version`` as Startifact 1.x staged it, in every region that answered: the first
+        of the project names (as typed, then normalised) and versions (as given, then in
+        normal form) whose artifact a region holds; ``None`` when no region holds any."""
+        parsed = parse_version(version)
+        versions = _names(str(parsed), version) if parsed is not None else (version,)
+        candidates = [(p, v) for p in _names(project, typed)[::-1] for v in versions[::-1]]
+        buckets = {r: b for r, (b, _) in indexes.items()}
+        found = per_region(list(buckets), lambda r: self._legacy_in(r, buckets[r], candidates))
+        hits = {r: f for r, f in found.items() if isinstance(f, tuple)}
+        for region, result in found.items():
+            if isinstance(result, Exception):
+                self._warn(f"{region}: {_reason(result)}")
+        if not hits or parsed is None:
+            return None
+        first = next(c for c in candidates if any(h[0] == c for h in hits.values()))
+        holders = tuple(r for r in self._regions if r in hits and hits[r][0] == first)
+        staged = hits[holders[0]][1]
+        key = self._legacy.artifact_key(*first)
+        return Located(
+            project,
+            str(parsed),
+            {r: buckets[r] for r in holders},
+            {staged.filename: holders},
+            {staged.filename: key},
+            legacy=staged,
+        )
+
+    def _legacy_in(
+        self, region: str, bucket: str, candidates: Sequence[tuple[str, str]]
+    ) -> tuple[tuple[str, str], StagedFile] | None:
+        """The first of ``candidates`` whose 1.x artifact ``region`` holds, described."""
+        client = self._aws.region(region)
+        for name, version in candidates:
+            try:
+                stored = client.head_object(bucket, self._legacy.artifact_key(name, version))
+            except AccessDeniedError:  # what a missing object is to a reader who cannot list
+                stored = None
+            if stored is None:
+                continue
+            key = self._legacy.metadata_key(name, version)
+            try:
+                data = client.get_document(bucket, key, METADATA_LIMIT)
+            except AccessDeniedError:
+                data = None
+            try:
+                metadata = parse_legacy_metadata(data) if data is not None else {}
+            except ValueError as error:
+                raise DocumentError(
+                    f"s3://{bucket}/{key} is not Startifact 1.x metadata ({error})"
+                ) from None
+            filename, problem = legacy_filename(name, version, metadata)
+            if problem:
+                self._warn(f"{region}: s3://{bucket}/{key}: {problem}")
+            staged = StagedFile(filename, stored.size, "", stored.modified, user_metadata(metadata))
+            return (name, version), staged
+        return None
 
     def _yank_of(self, located: Located) -> Yank:
         return self.yank_of(located.project, located.version, located.buckets)
@@ -426,6 +579,11 @@ def _staged_form(version: str, indexes: Iterable[tuple[str, ProjectIndex]]) -> s
         return version
     wanted = Version(version)
     return next((v for v in sorted(staged) if Version(v) == wanted), version)
+
+
+def _names(normal: str, typed: str | None) -> tuple[str, ...]:
+    """``normal``, and ``typed`` after it when it differs."""
+    return (normal, typed) if typed and typed != normal else (normal,)
 
 
 def _yank(result: Yank | Exception | None) -> Yank | None:

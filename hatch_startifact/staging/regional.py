@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from hatch_startifact.aws import Aws, Listing, ObjectInfo, Region
 from hatch_startifact.config.organisation import OrganisationConfig
@@ -25,8 +25,9 @@ from hatch_startifact.parallel import per_region
 from hatch_startifact.staging.artifacts import Artifact, same_object
 from hatch_startifact.staging.report import FileResult, Status
 from hatch_startifact.store.buckets import in_bucket
-from hatch_startifact.store.index import ProjectIndex
+from hatch_startifact.store.index import ProjectIndex, choose_latest
 from hatch_startifact.store.layout import Layout
+from hatch_startifact.store.legacy import LegacyLayout, parse_version
 
 INDEX_ATTEMPTS = 12
 RECORD_ATTEMPTS = 5
@@ -39,6 +40,9 @@ class Survey:
     region: str
     bucket: str
     listing: Listing
+    #: Startifact 1.x's versions of the project, normal form -> as 1.x wrote it (listed
+    #: under ``{key_prefix}{project}@``; empty when this role may not list there)
+    legacy: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -58,10 +62,30 @@ def survey(
     """Read the region's bucket name and list the project's keys (``s3:ListBucket`` only),
     at once when the organisation gives the bucket's name as a hint (`in_bucket`)."""
     prefix = layout.project_prefix(project)
-    bucket, listing = in_bucket(
-        region, bucket_param, hint, lambda b: region.list_objects(b, prefix)
-    )
-    return Survey(region.name, bucket, listing)
+    legacy = LegacyLayout(layout.key_prefix)
+
+    def both(bucket: str) -> tuple[Listing, Mapping[str, str]]:
+        # Startifact 1.x's keys of the project are listed at once, in the same round trip.
+        with ThreadPoolExecutor(1, thread_name_prefix=f"{region.name}-1.x") as pool:
+            old = pool.submit(region.list_objects, bucket, legacy.project_prefix(project))
+            listing = region.list_objects(bucket, prefix)
+            try:
+                return listing, legacy_versions(legacy, project, old.result())
+            except AccessDeniedError:  # a project-level role lists only {K}{P}/
+                return listing, {}
+
+    bucket, (listing, versions) = in_bucket(region, bucket_param, hint, both)
+    return Survey(region.name, bucket, listing, versions)
+
+
+def legacy_versions(layout: LegacyLayout, project: str, listing: Listing) -> dict[str, str]:
+    """Startifact 1.x's versions of ``project`` in a listing: normal form -> as 1.x wrote it."""
+    found = {}
+    for key in listing:
+        parsed = layout.parse_key(key)
+        if parsed and parsed[0] == project and (version := parse_version(parsed[1])):
+            found[str(version)] = parsed[1]
+    return found
 
 
 def survey_regions(
@@ -165,7 +189,13 @@ def update_index(
 
 
 def record_latest(
-    region: Region, bucket: str, layout: Layout, index: ProjectIndex, *, yanking: bool = False
+    region: Region,
+    bucket: str,
+    layout: Layout,
+    index: ProjectIndex,
+    *,
+    yanking: bool = False,
+    legacy: Mapping[str, str] | None = None,
 ) -> str | None:
     """Point the version record at the highest staged version that is not yanked, from the
     region's own listing; remove it when every version is yanked. Returns the value.
@@ -175,9 +205,14 @@ def record_latest(
     writes the new value instead. The last writer has always seen every version and every yank
     completed before its write. A stage finding every version yanked leaves the record to the
     yank (which removed it); ``yanking`` removes it.
+
+    ``legacy`` (`Survey.legacy`) counts Startifact 1.x's versions of the project as staged,
+    so the record never moves below one of them: when one is the highest, the record names it
+    as 1.x wrote it (its readers find it; so do ours, in 1.x's layout).
     """
     name = layout.version_parameter(index.project)
-    value = index.latest()
+    legacy = legacy or {}
+    value = _latest(index, legacy)
     wrote = False
     for _ in range(RECORD_ATTEMPTS):
         if not index.versions:
@@ -196,14 +231,24 @@ def record_latest(
         wrote = True
         listing = region.list_objects(bucket, layout.project_prefix(index.project))
         index = ProjectIndex.from_listing(index.project, layout, listing)
-        if index.latest() == value:
+        if _latest(index, legacy) == value:
             return value
-        value = index.latest()
+        value = _latest(index, legacy)
     raise AwsError(
         f"the version record {name} in {region.name} kept changing under us; re-run to settle it",
         region=region.name,
         resource=name,
     )
+
+
+def _latest(index: ProjectIndex, legacy: Mapping[str, str]) -> str | None:
+    """The record's value: the index's latest, or a higher 1.x version as 1.x wrote it."""
+    ours = index.latest()
+    if not legacy or (ours is None and index.versions):  # every version of ours is yanked
+        return ours
+    staged = {v for v, _ in index.versions if v not in index.yanked}
+    chosen = choose_latest(staged | set(legacy))
+    return chosen if chosen is None or chosen in staged else legacy[chosen]
 
 
 def _remove_record(region: Region, name: str, project: str) -> None:

@@ -192,7 +192,9 @@ def _stage_surveyed(
     else:
         recorded = per_region(
             list(indexed),
-            lambda r: record_latest(aws.region(r), good[r].bucket, target.layout, indexed[r]),
+            lambda r: record_latest(
+                aws.region(r), good[r].bucket, target.layout, indexed[r], legacy=good[r].legacy
+            ),
         )
         for region, latest in recorded.items():
             if isinstance(latest, Exception):

@@ -103,7 +103,7 @@ def _change_region(
             with _owner_only(region.name, "s3:DeleteObject", action):
                 region.delete_object(found.bucket, marker)
     index, _ = update_index(region, found.bucket, layout, project)
-    return record_latest(region, found.bucket, layout, index, yanking=True)
+    return record_latest(region, found.bucket, layout, index, yanking=True, legacy=found.legacy)
 
 
 @contextmanager

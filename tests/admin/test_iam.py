@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from tests.helpers import (
     MakeOrganisation,
     allows,
     as_list,
+    aws_client,
     boto3_session,
     grants,
 )
@@ -66,6 +68,17 @@ def ssm(name: str, regions: Mapping[str, str] = BUCKETS, account: str = "*") -> 
 
 def objects(project: str, buckets: Mapping[str, str] = BUCKETS) -> set[str]:
     return {f"arn:aws:s3:::{bucket}/artifacts/{project}/*" for bucket in buckets.values()}
+
+
+def old_objects(project: str, buckets: Mapping[str, str] = BUCKETS) -> set[str]:
+    """The project's Startifact 1.x keys, ``{K}{P}@{V}`` (and ``.../metadata``)."""
+    return {f"arn:aws:s3:::{bucket}/artifacts/{project}@*" for bucket in buckets.values()}
+
+
+#: The prefixes a project's stagers may list: its keys and its Startifact 1.x keys.
+LISTED = json.dumps(
+    {"StringLike": {"s3:prefix": ["artifacts/lib-a/*", "artifacts/lib-a@*"]}}, sort_keys=True
+)
 
 
 def each(action: str, resources: set[str], condition: str = "") -> set[Grant]:
@@ -227,17 +240,16 @@ def test_a_project_viewer_reads_only_the_configuration_and_its_own_records_and_o
     assert grants(viewer) == (
         each("ssm:GetParameter", ssm("/startifact") | ssm("/buckets/staging"))
         | each("ssm:GetParameter", ssm("/staging/lib-a/latest"))
-        | each("s3:GetObject", objects("lib-a"))
+        | each("s3:GetObject", objects("lib-a") | old_objects("lib-a"))
     )
 
 
 def test_a_project_contributor_adds_staging_of_its_own_keys_and_record() -> None:
     policies = project_policies(ORGANISATION, CONFIGURATION, BUCKETS, "lib-a")
-    prefix = json.dumps({"StringLike": {"s3:prefix": ["artifacts/lib-a/*"]}}, sort_keys=True)
 
     assert grants(policies["Contributor"]) == grants(policies["Viewer"]) | (
         each("ssm:PutParameter", ssm("/staging/lib-a/latest"))
-        | each("s3:ListBucket", BUCKET_ARNS, prefix)
+        | each("s3:ListBucket", BUCKET_ARNS, LISTED)
         | each("s3:PutObject", objects("lib-a"))
     )
 
@@ -286,9 +298,14 @@ def test_no_role_reaches_outside_the_projects_keys_and_record(role: str) -> None
                 action,
                 resource,
             )
-        elif action in {"s3:ListBucket", "s3:ListBucketMultipartUploads"}:
+        elif action == "s3:ListBucket":
+            assert resource in BUCKET_ARNS
+            assert condition == LISTED
+        elif action == "s3:ListBucketMultipartUploads":
             assert resource in BUCKET_ARNS
             assert json.loads(condition) == {"StringLike": {"s3:prefix": ["artifacts/lib-a/*"]}}
+        elif action == "s3:GetObject":
+            assert resource in objects("lib-a") | old_objects("lib-a"), resource
         else:
             assert action.startswith("s3:"), action
             assert resource in objects("lib-a"), (action, resource)
@@ -429,6 +446,7 @@ _S3_ACTIONS = {
     "GetObject": "s3:GetObject",
     "HeadObject": "s3:GetObject",
     "DeleteObject": "s3:DeleteObject",
+    "CopyObject": "s3:PutObject",  # on the target; the source's s3:GetObject: `_copied_from`
 }
 
 
@@ -448,6 +466,13 @@ def _as_call(service: str, operation: str, params: Mapping[str, Any], region: st
     return f"{service}:{operation}", "?", {}  # no policy grants this: the test says which
 
 
+def _copied_from(source: Mapping[str, str] | str) -> Call:
+    """The read of a copy's source (botocore may have made it ``bucket/key``, URL-quoted)."""
+    if isinstance(source, str):
+        return "s3:GetObject", f"arn:aws:s3:::{urllib.parse.unquote(source)}", {}
+    return "s3:GetObject", f"arn:aws:s3:::{source['Bucket']}/{source['Key']}", {}
+
+
 @pytest.fixture
 def recorded(
     mocked: None, make_organisation: MakeOrganisation
@@ -461,6 +486,8 @@ def recorded(
     def record(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         service = model.service_model.service_name
         calls.append(_as_call(service, model.name, params, str(context["client_region"])))
+        if model.name == "CopyObject":
+            calls.append(_copied_from(params["CopySource"]))
 
     with Session(
         boto3_session=boto3_session(("before-parameter-build", record), region_name="us-east-1")
@@ -628,3 +655,32 @@ def test_iam_project_fails_naming_a_region_without_its_bucket_name_parameter(
         "organisation template there (startifact iam template), or leave eu-west-2 out of the "
         "organisation's regions (startifact setup --regions)\n"
     )
+
+
+def test_a_project_contributor_migrates_the_1x_versions_of_its_normalised_name(
+    recorded: tuple[Session, list[Call]],
+) -> None:
+    """Startifact 1.x's keys of ``lib-a`` (``{K}lib-a@{V}``, as it writes them) are listed,
+    read and copied within the project's grants; another spelling (``Lib_A``) is not."""
+    session, calls = recorded
+    for region in ("us-east-1", "eu-west-2"):
+        s3 = aws_client("s3", region)
+        s3.put_object(Bucket=f"staging-{region}", Key="artifacts/lib-a@1.0.0", Body=b"1.x")
+        s3.put_object(Bucket=f"staging-{region}", Key="artifacts/lib-a@1.0.0/metadata", Body=b"{}")
+
+    report = session.migrate(["lib-a"])
+    migrated = list(calls)
+    calls.clear()
+    spelled = session.migrate(["Lib_A"])
+
+    assert report.exit_code == 0
+    assert {m.status for m in report.moved} == {"copied"}
+    policies = _policies_of_the_organisation()
+    assert {"s3:GetObject", "s3:PutObject", "s3:ListBucket"} <= {a for a, _, _ in migrated}
+    assert denied(policies["Contributor"], migrated) == []
+    assert denied(policies["Owner"], migrated) == []
+    assert {m.status for m in spelled.moved} == {"already migrated"}
+    assert sorted(c[2]["s3:prefix"] for c in denied(policies["Owner"], calls)) == [
+        "artifacts/Lib_A@",
+        "artifacts/Lib_A@",
+    ]

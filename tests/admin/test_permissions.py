@@ -268,6 +268,7 @@ def test_a_project_viewer_reads_but_is_refused_staging_naming_the_permission(
                 "regions": sorted(PROJECT_REGIONS),
                 "yanked": False,
                 "yank": None,
+                "layout": "hatch-startifact",
             }
         ],
     }

@@ -214,6 +214,7 @@ def test_info_and_versions_describe_what_is_staged_the_latest_by_default_newest_
         ],
         "yanked": False,
         "yank": None,
+        "layout": "hatch-startifact",
     }
     assert versions.splitlines() == [
         "2.0rc1          1 file(s)  ap-south-1, eu-west-2, us-east-1",
@@ -230,6 +231,7 @@ def test_info_and_versions_describe_what_is_staged_the_latest_by_default_newest_
                 "regions": sorted(REGIONS),
                 "yanked": False,
                 "yank": None,
+                "layout": "hatch-startifact",
             },
             {
                 "version": "1.10",
@@ -237,6 +239,7 @@ def test_info_and_versions_describe_what_is_staged_the_latest_by_default_newest_
                 "regions": sorted(REGIONS),
                 "yanked": False,
                 "yank": None,
+                "layout": "hatch-startifact",
             },
             {
                 "version": "1.9",
@@ -244,6 +247,7 @@ def test_info_and_versions_describe_what_is_staged_the_latest_by_default_newest_
                 "regions": sorted(REGIONS),
                 "yanked": False,
                 "yank": None,
+                "layout": "hatch-startifact",
             },
         ],
     }
@@ -295,6 +299,7 @@ def test_download_fetches_every_file_of_the_latest_or_a_given_version(
                 "status": "downloaded",
                 "size": 9,
                 "sha256": sha256(b"old sdist"),
+                "verified": True,
             }
         ],
     }

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSPreparedRequest
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from packaging.version import Version
 
 from hatch_startifact.aws import Aws, ObjectInfo, Region
 from hatch_startifact.errors import StartifactError
@@ -36,6 +37,8 @@ from tests.helpers import (
     aws_client,
     boto3_session,
     md5,
+    register,
+    s3_error,
 )
 
 if TYPE_CHECKING:
@@ -565,3 +568,59 @@ def test_record_latest_removes_what_it_wrote_when_the_value_is_yanked_meanwhile(
     assert record_latest(region, BUCKET, LAYOUT, index) is None
 
     assert record() is None
+
+
+# ---- Startifact 1.x's versions (its layout: tests/cli/test_startifact1.py) -----------------
+
+
+@pytest.mark.parametrize(
+    ("ours", "old", "latest"),
+    [
+        (["1.0.0"], ["2.0.0-rc.1", "1.5.0"], "1.5.0"),  # a 1.x final release above ours
+        (["1.0.0"], ["2.0.0-rc.1"], "1.0.0"),  # a 1.x pre-release never displaces a release
+        (["3.0.0"], ["2.0.0", "1.0.0"], "3.0.0"),
+        (["1.0.0rc1"], ["1.0.0-rc.2"], "1.0.0-rc.2"),  # named as 1.x wrote it
+    ],
+)
+def test_the_survey_sees_1x_versions_and_the_record_never_goes_below_them(
+    region: Region, s3: S3Client, ours: list[str], old: list[str], latest: str
+) -> None:
+    for version in ours:
+        seed(s3, version)
+    for version in old:
+        s3.put_object(Bucket=BUCKET, Key=f"artifacts/{PROJECT}@{version}", Body=b"1.x")
+    s3.put_object(Bucket=BUCKET, Key=f"artifacts/{PROJECT}@9.0.0/metadata", Body=b"{}")
+    s3.put_object(Bucket=BUCKET, Key="artifacts/My_Lib@9.0.0", Body=b"another 1.x name")
+
+    found = survey(region, BUCKET_PARAMETER, LAYOUT, PROJECT)
+    index = update_index(region, BUCKET, LAYOUT, PROJECT)[0]
+
+    assert dict(found.legacy) == {str(Version(v)): v for v in old}
+    assert record_latest(region, BUCKET, LAYOUT, index, legacy=found.legacy) == latest
+    assert record() == latest
+
+
+def test_a_survey_refused_the_1x_listing_goes_on_without_it(
+    session: boto3.Session, connect: Callable[[], Region], s3: S3Client
+) -> None:
+    seed(s3, "1.0.0")
+    s3.put_object(Bucket=BUCKET, Key=f"artifacts/{PROJECT}@2.0.0", Body=b"1.x")
+
+    def deny_1x(params: dict[str, Any], **kwargs: Any) -> None:
+        if params.get("Prefix") == f"artifacts/{PROJECT}@":
+            params["Bucket"] = "denied"
+
+    denied = s3_error(403, "AccessDenied")
+
+    def refuse(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse | None:
+        return denied(request) if "/denied" in request.url else None
+
+    session.events.register("before-parameter-build.s3.ListObjectsV2", deny_1x)
+    register(session, "before-send.s3.ListObjectsV2", refuse)
+
+    found = survey(connect(), BUCKET_PARAMETER, LAYOUT, PROJECT)
+
+    assert (dict(found.legacy), sorted(found.listing)) == (
+        {},
+        [key("1.0.0", "a.whl"), key("1.0.0", "a.whl.metadata.json")],
+    )
