@@ -217,6 +217,8 @@ class Handler(BaseHTTPRequestHandler):
         except AbortedError as error:
             self.log(f"{self.command} {path}: {error}")
             self.close_connection = True
+        except ConnectionError:  # the client went away mid-answer: nothing left to tell it
+            self.close_connection = True
         except StartifactError as error:
             self.log(f"{self.command} {path}: {error}")
             self._answer(Answer(HTTPStatus.BAD_GATEWAY, f"{error}\n".encode()), head)

@@ -118,6 +118,12 @@ def test_latest_skips_yanked_pre_releases_and_versions_for_other_pythons_and_pul
     assert installed(venv) == {"app_tool": "1.0.0", "base_lib": "1.0.0"}
 
 
+def test_pip_installs_a_pre_release_with_pre(serve: ServeProcess, tmp_path: Path) -> None:
+    venv = new_venv(tmp_path / "venv")
+    ok(pip(venv, serve.url, "--pre", "base-lib"))
+    assert installed(venv) == {"base_lib": "2.0.0rc1"}
+
+
 def test_pip_installs_a_pinned_yanked_version_with_require_hashes_quoting_the_reason(
     store: Store, serve: ServeProcess, tmp_path: Path
 ) -> None:
