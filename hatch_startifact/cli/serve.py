@@ -63,7 +63,10 @@ def run_serve(args: argparse.Namespace, console: Console) -> int:
         previous = signal.signal(signal.SIGTERM, _stop)
         try:
             # Always printed, even with --quiet: it is what a caller needs to use the server.
-            print(f"Serving the index of {', '.join(regions)} at {url_of(server)}", flush=True)
+            url = url_of(server)
+            print(
+                f"Serving the index of {', '.join(regions)} at {url}", file=console.out, flush=True
+            )
             console.line("Press Ctrl-C to stop.")
             server.serve_forever()
         except KeyboardInterrupt:

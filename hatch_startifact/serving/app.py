@@ -134,7 +134,8 @@ class Index:
         _, _, name, version, filename = parts
         if check_project(name)[0] != name or not is_normalised_version(version):
             return _not_found()
-        core = filename.endswith(pages.CORE_METADATA)
+        # Only wheels have core metadata, and no staged file's name ends in ".whl.metadata".
+        core = filename.endswith(".whl" + pages.CORE_METADATA)
         staged_name = filename[: -len(pages.CORE_METADATA)] if core else filename
         if check_filename(staged_name)[0] is None:
             return _not_found()
