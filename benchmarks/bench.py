@@ -15,6 +15,10 @@ registered on the one boto3 session all sides use, so each request costs one rou
 the same for everyone. Also measured: peak RSS of staging a large file (in a child process),
 the plugin's import cost and ``startifact --help``.
 
+The ``startifact serve`` workload (``--serve``, `serve.py`): a 100-version project page
+built cold and served warm, a 50 MB wheel served against a direct boto3 download, and the
+peak RSS of 32 concurrent downloads.
+
 The command-line workload (``--cli``) runs ``startifact stage``, ``download``, ``info`` and
 ``versions`` as processes, as a user would, through a router that holds every request for the
 round trip and counts the round trips each command takes one after another (`latency.py`),
@@ -365,6 +369,12 @@ def main() -> int:
         help="only the command-line workload (startifact stage, download, info and versions "
         "as processes, at --rtt-ms and at 0 ms)",
     )
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="only the startifact serve workload (a 100-version project page cold and warm, "
+        "a 50 MB wheel served against a direct download, 32 concurrent downloads' peak RSS)",
+    )
     parser.add_argument("--output", default="benchmarks/results/latest.json")
     parser.add_argument(
         "--moto-in-process",
@@ -412,15 +422,28 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="startifact-bench-") as temp:
             work = Path(temp)
-            results["cli"] = {
-                f"{rtt:g} ms, {'hinted' if hinted else 'not hinted'}": cli_workload(
-                    endpoints, rtt, args.runs, work, hinted
+            if args.serve:
+                from serve import serve_report, serve_workload
+
+                buckets = prepare(endpoints, REGIONS[:2], hinted=True)
+                results["serve"] = serve_workload(
+                    session, buckets, args.runs, work, dict(os.environ)
                 )
-                for hinted in (True, False)
-                for rtt in dict.fromkeys([args.rtt_ms, 0.0])
-            }
-            cli_report(results)
-            for name in [] if args.cli else args.workloads.split(","):
+                serve_report(results)
+            results["cli"] = (
+                {}
+                if args.serve
+                else {
+                    f"{rtt:g} ms, {'hinted' if hinted else 'not hinted'}": cli_workload(
+                        endpoints, rtt, args.runs, work, hinted
+                    )
+                    for hinted in (True, False)
+                    for rtt in dict.fromkeys([args.rtt_ms, 0.0])
+                }
+            )
+            if not args.serve:
+                cli_report(results)
+            for name in [] if args.cli or args.serve else args.workloads.split(","):
                 count, size = WORKLOADS[name]
                 files = make_files(work / name, count, size)
                 for side in args.sides.split(","):
@@ -435,7 +458,7 @@ def main() -> int:
                         )
                 for path in files:
                     path.unlink()
-            if args.rss_mb and not args.cli:
+            if args.rss_mb and not (args.cli or args.serve):
                 rss = peak_rss(endpoints, args.rss_mb * MB, REGIONS[:3], work)
                 results["peak_rss_mb"] = {f"{args.rss_mb}MB to 3 regions": rss}
                 print(f"peak RSS staging {args.rss_mb} MB to 3 regions: {rss:.0f} MB", flush=True)

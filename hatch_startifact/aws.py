@@ -81,6 +81,16 @@ class StoredObject:
     checksum_type: str | None = None
 
 
+@dataclass(frozen=True)
+class ObjectStream:
+    """An object being read: its size and ETag, its bytes a chunk at a time, and how to stop."""
+
+    size: int
+    etag: str
+    chunks: Iterator[bytes]
+    close: Callable[[], None]
+
+
 #: Key -> what a listing tells about the object.
 Listing = Mapping[str, ObjectInfo]
 
@@ -95,6 +105,7 @@ __all__ = [
     "Listing",
     "Network",
     "ObjectInfo",
+    "ObjectStream",
     "Region",
     "StoredObject",
     "known_regions",
@@ -615,6 +626,46 @@ class Region:
                 sink(chunk)
                 if progress:
                     progress(len(chunk))
+
+    def open_object(
+        self, bucket: str, key: str, *, if_match: str | None = None, chunk_size: int = 256 * 1024
+    ) -> ObjectStream | None:
+        """Start reading an object (needs only ``s3:GetObject``): its size, ETag and a stream
+        of its bytes, ``chunk_size`` at a time, that must be closed.
+
+        :param if_match: the ETag the object must still have.
+        :returns: ``None`` when the object no longer has that ETag.
+        :raises NotFoundError: the object does not exist.
+        """
+        resource = s3_arn(bucket, key)
+        try:
+            with self._call("s3:GetObject", resource):
+                try:
+                    if if_match:
+                        response = self._s3.get_object(
+                            Bucket=bucket, Key=key, IfMatch=f'"{if_match}"'
+                        )
+                    else:
+                        response = self._s3.get_object(Bucket=bucket, Key=key)
+                except self._s3.exceptions.NoSuchKey:
+                    raise NotFoundError(
+                        f"s3://{bucket}/{key} does not exist in {self.name}",
+                        region=self.name,
+                        resource=resource,
+                    ) from None
+        except AwsError as error:
+            if if_match and _is_precondition(error):
+                return None
+            raise
+        body = response["Body"]
+
+        def chunks() -> Iterator[bytes]:
+            with self._call("s3:GetObject", resource):
+                yield from body.iter_chunks(chunk_size)
+
+        return ObjectStream(
+            response["ContentLength"], response["ETag"].strip('"'), chunks(), body.close
+        )
 
     def close(self) -> None:
         if self._transfer is not None:

@@ -86,6 +86,14 @@ COMMANDS = {
         "file is verified against its SHA-256 before it is moved into place; a region "
         "holding bad bytes is skipped with a warning.",
     ),
+    "serve": (
+        "serve:run_serve",
+        "serve the staged projects as a package index for pip and uv",
+        "Serve the staged projects as a Python package index (the Simple Repository API, "
+        "PEP 503 and PEP 691) on 127.0.0.1, reading with the Read grant alone; every file "
+        "is verified against its SHA-256 before the client has all of it, and regions fail "
+        "over. Stop it with Ctrl-C.",
+    ),
 }
 
 
@@ -164,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plugins(commands)
     _add_iam(commands, common)
     _add_reading(commands, common)
+    _add_serve(commands, common)
     return parser
 
 
@@ -293,6 +302,31 @@ def _add_reading(commands: Commands, common: list[argparse.ArgumentParser]) -> N
         "--force", action="store_true", help="replace existing files whose content differs"
     )
     _json(download)
+
+
+def _add_serve(commands: Commands, common: list[argparse.ArgumentParser]) -> None:
+    serve = _command(commands, "serve", common)
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1; any other needs a token)",
+    )
+    serve.add_argument(
+        "--port", type=int, default=0, help="port to listen on (default: 0, a free port)"
+    )
+    serve.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="require this token as the password of HTTP basic auth "
+        "(default: $STARTIFACT_SERVE_TOKEN; required unless the host is a loopback address)",
+    )
+    serve.add_argument(
+        "--ttl",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long a project's index is used before it is read again (default: 10)",
+    )
 
 
 def settings_of(args: argparse.Namespace) -> Settings:

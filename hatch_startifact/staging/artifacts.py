@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
+import zipfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from hatch_startifact.aws import MULTIPART_THRESHOLD, part_size_for
+from hatch_startifact.store.metadata import MAX_REQUIRES_PYTHON, CoreMetadata
 from hatch_startifact.store.names import check_filename, shown
+
+#: A wheel's core metadata: ``{name}-{version}.dist-info/METADATA`` at the top of the zip.
+_WHEEL_METADATA = re.compile(r"[^/]+\.dist-info/METADATA")
+#: Larger than any real core metadata (PyPI refuses long descriptions well before this).
+MAX_CORE_METADATA = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,19 @@ class Artifact:
     #: each part's SHA-256, base64, for a file uploaded in parts (sent with each part, so S3
     #: verifies every byte and botocore need not hash the parts again for every region)
     part_sha256: tuple[str, ...] = ()
+    #: a wheel's ``.dist-info/METADATA``, staged beside it (PEP 658); ``None`` for others
+    core_metadata: bytes | None = field(default=None, repr=False)
+
+    @property
+    def core(self) -> CoreMetadata | None:
+        """What the metadata document says of the core metadata."""
+        if self.core_metadata is None:
+            return None
+        return CoreMetadata(
+            hashlib.sha256(self.core_metadata).hexdigest(),
+            len(self.core_metadata),
+            requires_python(self.core_metadata),
+        )
 
     @property
     def multipart(self) -> bool:
@@ -49,10 +71,12 @@ class Artifact:
         of a part take about as long as the slowest.
         """
         size = path.stat().st_size
+        core = wheel_metadata(path) if path.name.endswith(".whl") else None
         if size < MULTIPART_THRESHOLD:
             data = path.read_bytes()
             etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
-            return cls(path, path.name, len(data), hashlib.sha256(data).hexdigest(), etag)
+            digest = hashlib.sha256(data).hexdigest()
+            return cls(path, path.name, len(data), digest, etag, core_metadata=core)
         sha = hashlib.sha256()
         part_md5: list[bytes] = []
         part_sha256: list[str] = []
@@ -65,7 +89,31 @@ class Artifact:
                 part_sha256.append(base64.b64encode(sha256.result()).decode())
         combined = hashlib.md5(b"".join(part_md5), usedforsecurity=False).hexdigest()
         etag = f"{combined}-{len(part_md5)}"
-        return cls(path, path.name, size, sha.hexdigest(), etag, tuple(part_sha256))
+        return cls(path, path.name, size, sha.hexdigest(), etag, tuple(part_sha256), core)
+
+
+def wheel_metadata(path: Path) -> bytes | None:
+    """A wheel's ``.dist-info/METADATA``; ``None`` when it is not a wheel with exactly one (the
+    file is still staged, without core metadata)."""
+    try:
+        with zipfile.ZipFile(path) as wheel:
+            found = [i for i in wheel.infolist() if _WHEEL_METADATA.fullmatch(i.filename)]
+            if len(found) != 1 or found[0].file_size > MAX_CORE_METADATA:
+                return None
+            return wheel.read(found[0])
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError):
+        return None
+
+
+def requires_python(core_metadata: bytes) -> str | None:
+    """The ``Requires-Python`` of core metadata, when it has a usable one."""
+    value = BytesHeaderParser().parsebytes(core_metadata).get("Requires-Python")
+    if not isinstance(value, str):
+        return None
+    value = " ".join(value.split())
+    if not value or len(value) > MAX_REQUIRES_PYTHON or not value.isprintable():
+        return None
+    return value
 
 
 def _md5(data: bytes) -> bytes:

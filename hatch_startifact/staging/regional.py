@@ -135,6 +135,45 @@ def stage_file(
     """Upload one file and its metadata document unless identical ones are there already."""
     layout, name = target.layout, artifact.filename
     key = layout.artifact_key(target.project, target.version, name)
+    if artifact.core_metadata is None:
+        status = _stage_artifact(region, found, key, artifact, progress)
+    else:
+        with ThreadPoolExecutor(1, thread_name_prefix=f"{region.name}-core") as pool:
+            # A wheel's core metadata is written while it uploads, before its document.
+            core = pool.submit(_stage_core_metadata, region, target, found, artifact)
+            status = _stage_artifact(region, found, key, artifact, progress)
+            core.result()
+    if status is Status.CONFLICT:
+        return FileResult(
+            region.name,
+            name,
+            Status.CONFLICT,
+            artifact.size,
+            "staged concurrently with different bytes",
+        )
+    meta_key = layout.metadata_key(target.project, target.version, name)
+    if meta_key not in found.listing:
+        # Absent-only write: the first stager's document stays, a re-run fills a gap.
+        region.put_object(found.bucket, meta_key, target.documents[name])
+    return FileResult(region.name, name, status, artifact.size)
+
+
+def _stage_core_metadata(region: Region, target: Target, found: Survey, artifact: Artifact) -> None:
+    assert artifact.core_metadata is not None
+    key = target.layout.core_metadata_key(target.project, target.version, artifact.filename)
+    if key not in found.listing:  # absent-only, as the document
+        region.put_object(found.bucket, key, artifact.core_metadata, content_type="text/plain")
+
+
+def _stage_artifact(
+    region: Region,
+    found: Survey,
+    key: str,
+    artifact: Artifact,
+    progress: Callable[[int], None] | None,
+) -> Status:
+    """Upload the file unless the listing has it: `Status.STAGED`, `Status.ALREADY`, or
+    `Status.CONFLICT` when another stager wrote different bytes meanwhile."""
     status = Status.ALREADY
     if key not in found.listing:
         if region.upload_artifact(
@@ -150,18 +189,8 @@ def stage_file(
         else:  # someone else wrote it between our listing and our upload
             info = region.list_objects(found.bucket, key).get(key)
             if info is None or not same_object(artifact, info.size, info.etag):
-                return FileResult(
-                    region.name,
-                    name,
-                    Status.CONFLICT,
-                    artifact.size,
-                    "staged concurrently with different bytes",
-                )
-    meta_key = layout.metadata_key(target.project, target.version, name)
-    if meta_key not in found.listing:
-        # Absent-only write: the first stager's document stays, a re-run fills a gap.
-        region.put_object(found.bucket, meta_key, target.documents[name])
-    return FileResult(region.name, name, status, artifact.size)
+                return Status.CONFLICT
+    return status
 
 
 def update_index(

@@ -112,7 +112,12 @@ def stage(
         request.artifacts,
         {
             a.filename: metadata_document(
-                request.project, request.version, a, request.metadata_of(a.filename), staged_at
+                request.project,
+                request.version,
+                a,
+                request.metadata_of(a.filename),
+                staged_at,
+                a.core,
             )
             for a in request.artifacts
         },

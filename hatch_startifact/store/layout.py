@@ -4,6 +4,7 @@ For project ``P``, version ``V`` and file ``F``, under the organisation's prefix
 
     {key_prefix}{P}/{V}/{F}                  the artifact
     {key_prefix}{P}/{V}/{F}.metadata.json    its metadata document
+    {key_prefix}{P}/{V}/{F}.metadata         a wheel's core metadata (PEP 658), beside it
     {key_prefix}{P}/index.json               the project index (see index.py)
     {key_prefix}{P}/yanks/{V}.json           the yank marker: present while V is yanked
     {key_prefix}{P}/yanks/log/{V}/{E}.json   one event of V's yank history (see yanks.py)
@@ -18,7 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hatch_startifact.store.names import METADATA_SUFFIX, check_filename, is_normalised_version
+from hatch_startifact.store.names import (
+    CORE_METADATA_SUFFIX,
+    METADATA_SUFFIX,
+    check_filename,
+    is_normalised_version,
+)
 
 INDEX_NAME = "index.json"
 YANKS = "yanks"
@@ -39,6 +45,10 @@ class Layout:
 
     def metadata_key(self, project: str, version: str, filename: str) -> str:
         return self.artifact_key(project, version, filename) + METADATA_SUFFIX
+
+    def core_metadata_key(self, project: str, version: str, wheel: str) -> str:
+        """A wheel's ``.dist-info/METADATA``, staged beside it (PEP 658's name)."""
+        return self.artifact_key(project, version, wheel) + CORE_METADATA_SUFFIX
 
     def index_key(self, project: str) -> str:
         return f"{self.key_prefix}{project}/{INDEX_NAME}"

@@ -4,10 +4,13 @@
 
     {"project": "my-lib", "version": "1.0.0", "filename": "my_lib-1.0.0.tar.gz",
      "size": 1234, "sha256": "<hex>", "staged_at": "2026-11-23T16:00:00Z",
-     "staged_by": "hatch-startifact 0.1.0", "metadata": {"key": "value"}}
+     "staged_by": "hatch-startifact 0.1.0", "metadata": {"key": "value"},
+     "core_metadata": {"sha256": "<hex>", "size": 987, "requires_python": ">=3.10"}}
 
 The tool's own fields are top-level; user and plugin metadata live only under ``metadata``,
-so they can never collide.
+so they can never collide. ``core_metadata`` describes a wheel's ``.dist-info/METADATA``,
+staged beside it as ``{F}.metadata`` (PEP 658); it is absent for other files, and for wheels
+staged before it existed (``requires_python`` is absent when the wheel does not say).
 """
 
 from __future__ import annotations
@@ -42,10 +45,28 @@ class Described(Protocol):
     def sha256(self) -> str: ...
 
 
+@dataclass(frozen=True)
+class CoreMetadata:
+    """A wheel's core metadata (``.dist-info/METADATA``), as staged beside it."""
+
+    sha256: str
+    size: int
+    requires_python: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        extra = {"requires_python": self.requires_python} if self.requires_python else {}
+        return {"sha256": self.sha256, "size": self.size, **extra}
+
+
 def metadata_document(
-    project: str, version: str, artifact: Described, metadata: Mapping[str, str], staged_at: str
+    project: str,
+    version: str,
+    artifact: Described,
+    metadata: Mapping[str, str],
+    staged_at: str,
+    core: CoreMetadata | None = None,
 ) -> bytes:
-    document = {
+    document: dict[str, object] = {
         "project": project,
         "version": version,
         "filename": artifact.filename,
@@ -55,6 +76,8 @@ def metadata_document(
         "staged_by": f"hatch-startifact {__version__}",
         "metadata": dict(sorted(metadata.items())),
     }
+    if core is not None:
+        document["core_metadata"] = core.to_json()
     return json.dumps(document, indent=1).encode()
 
 
@@ -67,6 +90,8 @@ class StagedFile:
     sha256: str
     staged_at: str
     metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
+    #: the wheel's core metadata staged beside it; ``None`` for other files and older wheels
+    core_metadata: CoreMetadata | None = None
 
     @property
     def sha256_base64(self) -> str:
@@ -106,5 +131,32 @@ def parse_metadata_document(data: bytes, project: str, version: str, filename: s
         raise ValueError("its metadata is not an object of strings")
     staged_at = document.get("staged_at")
     return StagedFile(
-        filename, size, sha256, staged_at if isinstance(staged_at, str) else "", dict(metadata)
+        filename,
+        size,
+        sha256,
+        staged_at if isinstance(staged_at, str) else "",
+        dict(metadata),
+        _core_metadata(document.get("core_metadata")),
     )
+
+
+#: Longer than any real ``Requires-Python`` (a specifier set).
+MAX_REQUIRES_PYTHON = 200
+
+
+def _core_metadata(value: object) -> CoreMetadata | None:
+    """``core_metadata`` read back; ``None`` unless it is what this tool writes."""
+    if not isinstance(value, dict):
+        return None
+    sha256, size, requires = value.get("sha256"), value.get("size"), value.get("requires_python")
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+        return None
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return None
+    if requires is not None and not (
+        isinstance(requires, str)
+        and len(requires) <= MAX_REQUIRES_PYTHON
+        and requires.isprintable()
+    ):
+        return None
+    return CoreMetadata(sha256, size, requires or None)

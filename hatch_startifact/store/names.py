@@ -25,6 +25,8 @@ _METADATA_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _SEPARATORS = re.compile(r"[-_.]+")
 
 METADATA_SUFFIX = ".metadata.json"
+#: Beside a wheel ``F``, ``F.metadata`` is its core metadata (PEP 658).
+CORE_METADATA_SUFFIX = ".metadata"
 MAX_FILENAME = 255
 MAX_METADATA_VALUE = 4096
 
@@ -68,8 +70,9 @@ def check_filename(name: str) -> Checked:
         )
     elif len(name) > MAX_FILENAME:
         problem = f"invalid file name {name[:40]!r}...: longer than {MAX_FILENAME} characters"
-    elif name.endswith(METADATA_SUFFIX):
-        problem = f"invalid file name {name!r}: names ending in {METADATA_SUFFIX!r} are reserved"
+    elif name.endswith(METADATA_SUFFIX) or name.endswith(".whl" + CORE_METADATA_SUFFIX):
+        suffix = METADATA_SUFFIX if name.endswith(METADATA_SUFFIX) else ".whl.metadata"
+        problem = f"invalid file name {name!r}: names ending in {suffix!r} are reserved"
     return (None, problem) if problem else (name, None)
 
 

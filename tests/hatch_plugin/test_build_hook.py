@@ -30,6 +30,7 @@ def test_the_hook_stages_sdist_and_wheel_when_enabled_in_ci(
         stored = org.keys(region)
         assert sorted(k for k in stored if not k.endswith(".json")) == [
             "demo-lib/1.2.0/demo_lib-1.2.0-py2.py3-none-any.whl",
+            "demo-lib/1.2.0/demo_lib-1.2.0-py2.py3-none-any.whl.metadata",  # its core metadata
             "demo-lib/1.2.0/demo_lib-1.2.0.tar.gz",
         ]
         assert (

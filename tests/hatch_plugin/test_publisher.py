@@ -62,6 +62,7 @@ def test_publish_with_no_arguments_stages_only_the_current_version(
         stored = org.keys(region)
         assert sorted(k for k in stored if not k.endswith(".json")) == [
             f"demo-lib/1.2.0/{WHEEL}",
+            f"demo-lib/1.2.0/{WHEEL}.metadata",  # its core metadata, read from the wheel
             f"demo-lib/1.2.0/{SDIST}",
         ]
         assert stored[f"demo-lib/1.2.0/{WHEEL}"] == (built / "dist" / WHEEL).read_bytes()

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from hatch_startifact import aws
 from hatch_startifact.staging import artifacts
-from hatch_startifact.staging.artifacts import Artifact, check_paths, same_object
+from hatch_startifact.staging.artifacts import Artifact, check_paths, requires_python, same_object
 from hatch_startifact.staging.request import hash_files
+from hatch_startifact.store.metadata import CoreMetadata
+from tests.fixtures.serving import build_wheel, core_metadata
 from tests.helpers import MakeFile, md5, sha256, sha256_base64
 
 MIB = 1024 * 1024
@@ -244,3 +247,53 @@ def test_check_paths_quotes_a_newline_so_its_problem_is_one_line(tmp_path: Path)
     missing = tmp_path / "a\nb.whl"
 
     assert path_problems([missing]) == (f"file not found: {str(missing)!r}",)
+
+
+# ---- a wheel's core metadata -----------------------------------------------------------------
+
+
+def test_a_wheel_carries_its_core_metadata_and_requires_python(tmp_path: Path) -> None:
+    wheel = build_wheel(tmp_path, "my-lib", "1.0.0", requires_python=">=3.10,  <4")
+    artifact = Artifact.from_path(wheel)
+    assert artifact.core_metadata == core_metadata("my-lib", "1.0.0", ">=3.10,  <4")
+    assert artifact.core is not None
+    assert artifact.core == CoreMetadata(
+        sha256(artifact.core_metadata), len(artifact.core_metadata), ">=3.10, <4"
+    )
+
+
+def test_a_wheel_without_requires_python_has_core_metadata_without_it(tmp_path: Path) -> None:
+    core = Artifact.from_path(build_wheel(tmp_path, "my-lib", "1.0.0")).core
+    assert core is not None
+    assert core.requires_python is None
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("my_lib-1.0.0.tar.gz", None),  # not a wheel
+        ("my_lib-1.0.0-py3-none-any.whl", b"not a zip"),
+        ("my_lib-1.0.0-py3-none-any.whl", "no-metadata"),
+        ("my_lib-1.0.0-py3-none-any.whl", "two-metadata"),
+    ],
+)
+def test_files_that_are_not_wheels_with_one_metadata_have_no_core_metadata(
+    name: str, content: bytes | str | None, tmp_path: Path
+) -> None:
+    path = tmp_path / name
+    if isinstance(content, str):
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("pkg/__init__.py", "")
+            if content == "two-metadata":
+                archive.writestr("a-1.dist-info/METADATA", "Name: a\n")
+                archive.writestr("b-1.dist-info/METADATA", "Name: b\n")
+    else:
+        path.write_bytes(content or b"sdist")
+    artifact = Artifact.from_path(path)
+    assert (artifact.core_metadata, artifact.core) == (None, None)
+
+
+def test_requires_python_that_is_too_long_or_has_control_characters_is_dropped() -> None:
+    assert requires_python(b"Requires-Python: >=3." + b"1" * 300 + b"\n\n") is None
+    assert requires_python(b"Requires-Python: >=3.9\x1b[31m\n\n") is None
+    assert requires_python(b"Name: a\n\n") is None

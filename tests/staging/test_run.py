@@ -22,6 +22,7 @@ from hatch_startifact.errors import (
 from hatch_startifact.session import Session
 from hatch_startifact.staging.artifacts import Artifact
 from hatch_startifact.staging.report import StageReport, Status
+from tests.fixtures.serving import build_wheel, core_metadata
 from tests.helpers import (
     REGIONS,
     Hook,
@@ -156,6 +157,31 @@ def test_restaging_identical_files_is_already_staged_everywhere(
     assert report.exit_code == EXIT_OK
     assert statuses(report) == {r: [("a.whl", Status.ALREADY)] for r in REGIONS}
     assert org.everything() == before
+
+
+def test_a_wheel_s_core_metadata_is_staged_beside_it_once_and_described_in_its_document(
+    make_organisation: MakeOrganisation, open_session: Callable[[], Session], tmp_path: Path
+) -> None:
+    org = make_organisation()
+    wheel = build_wheel(tmp_path, "my-lib", "1.0.0", requires_python=">=3.10")
+    expected = core_metadata("my-lib", "1.0.0", ">=3.10")
+    staged(open_session(), "1.0.0", wheel)
+    before = org.everything()
+
+    assert stage(open_session(), "1.0.0", wheel).exit_code == EXIT_OK
+
+    assert org.everything() == before
+    for region in REGIONS:
+        key = f"my-lib/1.0.0/{wheel.name}"
+        assert org.read(region, f"{key}.metadata") == expected
+        document = json.loads(org.read(region, f"{key}.metadata.json"))
+        assert document["core_metadata"] == {
+            "sha256": sha256(expected),
+            "size": len(expected),
+            "requires_python": ">=3.10",
+        }
+        index = json.loads(org.read(region, "my-lib/index.json"))
+        assert index["versions"] == [{"files": [wheel.name], "version": "1.0.0"}]
 
 
 def test_staging_different_bytes_under_a_staged_name_is_refused_and_overwrites_nothing(

@@ -13,6 +13,7 @@ import pytest
 from hatch_startifact import __version__
 from hatch_startifact.staging.artifacts import Artifact
 from hatch_startifact.store.metadata import (
+    CoreMetadata,
     StagedFile,
     metadata_document,
     parse_metadata_document,
@@ -145,6 +146,39 @@ def test_parse_metadata_document_reads_what_metadata_document_writes(artifact: A
         {"commit": "abc"},
     )
     assert dict(staged.metadata) == {"commit": "abc"}
+
+
+def test_core_metadata_is_written_and_read_back(artifact: Artifact) -> None:
+    core = CoreMetadata("ab" * 32, 321, ">=3.10")
+    data = metadata_document("my-lib", "1.0.0", artifact, {}, STAGED_AT, core)
+    assert read(data)["core_metadata"] == {
+        "sha256": "ab" * 32,
+        "size": 321,
+        "requires_python": ">=3.10",
+    }
+    assert parse(data).core_metadata == core
+    without = CoreMetadata("ab" * 32, 321)
+    data = metadata_document("my-lib", "1.0.0", artifact, {}, STAGED_AT, without)
+    assert read(data)["core_metadata"] == {"sha256": "ab" * 32, "size": 321}
+    assert parse(data).core_metadata == without
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "text",
+        {"sha256": "AB" * 32, "size": 1},
+        {"sha256": "ab" * 32, "size": -1},
+        {"sha256": "ab" * 32, "size": True},
+        {"sha256": "ab" * 32, "size": 1, "requires_python": 3},
+        {"sha256": "ab" * 32, "size": 1, "requires_python": ">=3\n<script>"},
+        {"sha256": "ab" * 32, "size": 1, "requires_python": ">" * 201},
+    ],
+)
+def test_core_metadata_that_this_tool_cannot_have_written_is_ignored(
+    value: Any, artifact: Artifact
+) -> None:
+    assert parse(document_of(artifact, core_metadata=value)).core_metadata is None
 
 
 def test_parse_metadata_document_without_metadata_or_staged_at(artifact: Artifact) -> None:

@@ -193,6 +193,15 @@ def test_check_filename_reserves_the_metadata_suffix(name: str) -> None:
     )
 
 
+def test_check_filename_reserves_the_core_metadata_name_of_wheels() -> None:
+    name = "a-1-py3-none-any.whl.metadata"
+    assert check_filename(name) == (
+        None,
+        f"invalid file name {name!r}: names ending in '.whl.metadata' are reserved",
+    )
+    assert check_filename("notes.metadata") == ("notes.metadata", None)
+
+
 # ---- metadata ---------------------------------------------------------------------------
 
 

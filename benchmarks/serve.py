@@ -1,0 +1,184 @@
+"""The ``startifact serve`` workload of ``benchmarks/bench.py --serve``.
+
+- a project page of 100 versions x 2 files: cold (the first request of a new server, every
+  metadata document read at ``--rtt-ms``) and warm (the median of 20 requests after it);
+- a 50 MB wheel: a direct boto3 download against the server's first (verified into a spool)
+  and later (streamed) downloads, each the median of ``--runs``;
+- 32 concurrent downloads of a 20 MB wheel from a ``startifact serve`` process: its peak RSS
+  (``VmHWM``) after one download and after the 32.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from hatch_startifact.serving.app import build_index, make_server, url_of
+from hatch_startifact.session import Session
+from hatch_startifact.store.index import ProjectIndex
+from hatch_startifact.store.metadata import metadata_document
+
+MB = 1000 * 1000
+PAGE_PROJECT = "page-lib"
+
+
+class _Described:
+    def __init__(self, filename: str) -> None:
+        self.filename, self.size, self.sha256 = filename, 1000, "0" * 64
+
+
+def seed_page(session: boto3.Session, buckets: dict[str, str], versions: int = 100) -> None:
+    """Index and metadata documents of ``versions`` versions x 2 files, in every region."""
+    listed = []
+    for n in range(versions):
+        version = f"1.{n}.0"
+        names = (f"page_lib-{version}-py3-none-any.whl", f"page_lib-{version}.tar.gz")
+        listed.append((version, names))
+    index = ProjectIndex(PAGE_PROJECT, tuple(reversed(listed)))
+    for region, bucket in buckets.items():
+        s3 = session.client("s3", region_name=region)
+        s3.put_object(Bucket=bucket, Key=f"{PAGE_PROJECT}/index.json", Body=index.to_json())
+
+        def put(item: tuple[str, str], s3: Any = s3, bucket: str = bucket) -> None:
+            version, name = item
+            body = metadata_document(
+                PAGE_PROJECT, version, _Described(name), {}, "2026-12-02T00:00:00Z"
+            )
+            s3.put_object(
+                Bucket=bucket, Key=f"{PAGE_PROJECT}/{version}/{name}.metadata.json", Body=body
+            )
+
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(put, [(v, n) for v, names in listed for n in names]))
+
+
+def make_wheel(path: Path, size: int) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as wheel:
+        wheel.writestr("big_lib/data.bin", os.urandom(size))
+        wheel.writestr("big_lib-1.0.0.dist-info/METADATA", "Name: big-lib\nVersion: 1.0.0\n\n")
+    return path
+
+
+def _get(url: str) -> tuple[float, int]:
+    started = time.perf_counter()
+    total = 0
+    with urllib.request.urlopen(url, timeout=600) as response:
+        while chunk := response.read(1024 * 1024):
+            total += len(chunk)
+    return time.perf_counter() - started, total
+
+
+def _direct(session: boto3.Session, region: str, bucket: str, key: str) -> float:
+    started = time.perf_counter()
+    body = session.client("s3", region_name=region).get_object(Bucket=bucket, Key=key)["Body"]
+    for _ in body.iter_chunks(1024 * 1024):
+        pass
+    return time.perf_counter() - started
+
+
+def serve_workload(
+    routed: boto3.Session, buckets: dict[str, str], runs: int, work: Path, env: dict[str, str]
+) -> dict[str, Any]:
+    """Every figure of the workload (the store prepared by the caller, ``routed`` the session
+    with the emulated round trip)."""
+    results: dict[str, Any] = {}
+    seed_page(routed, buckets)
+    big = make_wheel(work / "big_lib-1.0.0-py3-none-any.whl", 50 * MB)
+    with Session(boto3_session=routed) as stager:
+        assert stager.stage("big-lib", "1.0.0", [big]).exit_code == 0
+    with Session(boto3_session=routed, concurrency=16) as session:
+        index = build_index(session)
+        server = make_server("127.0.0.1", 0, index, lambda line: None)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        base = url_of(server)
+        try:
+            results["page_cold_s"] = _get(f"{base}{PAGE_PROJECT}/")[0]
+            results["page_warm_ms"] = 1000 * statistics.median(
+                _get(f"{base}{PAGE_PROJECT}/")[0] for _ in range(20)
+            )
+            region = session.regions[0]
+            key = f"big-lib/1.0.0/{big.name}"
+            results["wheel_direct_s"] = statistics.median(
+                _direct(routed, region, buckets[region], key) for _ in range(runs)
+            )
+            url = base.replace("/simple/", f"/files/{key}")
+            results["wheel_first_s"] = _get(url)[0]
+            results["wheel_streamed_s"] = statistics.median(_get(url)[0] for _ in range(runs))
+        finally:
+            server.shutdown()
+            server.server_close()
+    results["rss"] = concurrent_rss(work, env)
+    return results
+
+
+def _vm_hwm(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def concurrent_rss(work: Path, env: dict[str, str]) -> dict[str, float]:
+    """Peak RSS of a ``startifact serve`` process (one region, no emulated round trip) after
+    one download of a 20 MB wheel and after 32 at once."""
+    wheel = make_wheel(work / "rss_lib-1.0.0-py3-none-any.whl", 20 * MB)
+    region = env["AWS_DEFAULT_REGION"]
+    stage = [sys.executable, "-m", "hatch_startifact", "stage", "rss-lib", "1.0.0", str(wheel)]
+    subprocess.run(
+        [*stage, "--regions", region],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hatch_startifact", "serve", "--quiet", "--regions", region],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        base = process.stdout.readline().rsplit(" at ", 1)[1].strip()
+        url = base.replace("/simple/", f"/files/rss-lib/1.0.0/{wheel.name}")
+        _get(url)
+        _get(url)
+        one = _vm_hwm(process.pid)
+        with ThreadPoolExecutor(32) as pool:
+            sizes = list(pool.map(lambda _: _get(url)[1], range(32)))
+        assert sizes == [wheel.stat().st_size] * 32
+        return {"after_one_mb": one, "after_32_concurrent_mb": _vm_hwm(process.pid)}
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def serve_report(results: dict[str, Any]) -> None:
+    serve = results["serve"]
+    direct, streamed = serve["wheel_direct_s"], serve["wheel_streamed_s"]
+    print(f"project page, 100 versions x 2 files, cold: {serve['page_cold_s']:.2f} s")
+    print(f"project page, warm: {serve['page_warm_ms']:.1f} ms")
+    print(
+        f"50 MB wheel: direct boto3 {direct:.2f} s, served first {serve['wheel_first_s']:.2f} s "
+        f"({direct / serve['wheel_first_s']:.0%}), streamed {streamed:.2f} s "
+        f"({direct / streamed:.0%} of direct throughput)"
+    )
+    rss = serve["rss"]
+    print(
+        f"serve peak RSS: {rss['after_one_mb']:.0f} MB after one 20 MB download, "
+        f"{rss['after_32_concurrent_mb']:.0f} MB after 32 at once"
+    )
+    print(json.dumps(serve))
