@@ -12,6 +12,7 @@ import base64
 import hashlib
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -101,7 +102,15 @@ def wheel_metadata(path: Path) -> bytes | None:
             if len(found) != 1 or found[0].file_size > MAX_CORE_METADATA:
                 return None
             return wheel.read(found[0])
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError):
+    except (  # damaged (zlib.error), encrypted (RuntimeError), unreadable: staged without it
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+        OSError,
+    ):
         return None
 
 

@@ -275,6 +275,7 @@ def test_a_wheel_without_requires_python_has_core_metadata_without_it(tmp_path: 
         ("my_lib-1.0.0-py3-none-any.whl", b"not a zip"),
         ("my_lib-1.0.0-py3-none-any.whl", "no-metadata"),
         ("my_lib-1.0.0-py3-none-any.whl", "two-metadata"),
+        ("my_lib-1.0.0-py3-none-any.whl", "corrupt-metadata"),
     ],
 )
 def test_files_that_are_not_wheels_with_one_metadata_have_no_core_metadata(
@@ -287,6 +288,13 @@ def test_files_that_are_not_wheels_with_one_metadata_have_no_core_metadata(
             if content == "two-metadata":
                 archive.writestr("a-1.dist-info/METADATA", "Name: a\n")
                 archive.writestr("b-1.dist-info/METADATA", "Name: b\n")
+            if content == "corrupt-metadata":  # its compressed bytes are damaged below
+                text = "Name: a\n" + "Summary: a long one\n" * 200
+                archive.writestr("a-1.dist-info/METADATA", text, zipfile.ZIP_DEFLATED)
+        if content == "corrupt-metadata":  # a deflate block of the invalid type 3: zlib.error
+            data = bytearray(path.read_bytes())
+            data[data.index(b"a-1.dist-info/METADATA") + len("a-1.dist-info/METADATA")] = 0x07
+            path.write_bytes(bytes(data))
     else:
         path.write_bytes(content or b"sdist")
     artifact = Artifact.from_path(path)
