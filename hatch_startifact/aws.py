@@ -41,6 +41,7 @@ from hatch_startifact.errors import (
     AwsError,
     EndpointError,
     InvalidInputError,
+    NoSuchBucketError,
     NotFoundError,
 )
 
@@ -265,7 +266,7 @@ def translate(error: Exception, *, region: str, action: str, resource: str) -> A
             )
         if code in {"NoSuchBucket", "404"} and resource.startswith("arn:aws:s3"):
             bucket = resource.split(":::", 1)[1].split("/", 1)[0]
-            return NotFoundError(
+            return NoSuchBucketError(
                 f"bucket {bucket!r} does not exist in {region}: check the bucket name parameter",
                 region=region,
                 resource=resource,

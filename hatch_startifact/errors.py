@@ -70,6 +70,10 @@ class NotFoundError(AwsError):
     """A bucket, object or parameter that must exist does not."""
 
 
+class NoSuchBucketError(NotFoundError):
+    """The bucket a region's bucket name parameter names does not exist."""
+
+
 class EndpointError(AwsError):
     """The region could not be reached (connection refused, timed out, DNS)."""
 

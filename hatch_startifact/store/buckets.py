@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from hatch_startifact.aws import Region, ssm_arn
-from hatch_startifact.errors import AwsError, NotFoundError
+from hatch_startifact.errors import AwsError, NoSuchBucketError, NotFoundError
 
 T = TypeVar("T")
 
@@ -45,16 +45,29 @@ def in_bucket(
     """
     if hint is None:
         bucket = bucket_name(region, parameter)
-        return bucket, work(bucket)
+        return bucket, _named(region, parameter, work, bucket)
     with ThreadPoolExecutor(1, thread_name_prefix=f"{region.name}-bucket") as pool:
         named = pool.submit(bucket_name, region, parameter)
         try:
-            early: T | Exception = work(hint)
+            early: T | Exception = _named(region, parameter, work, hint)
         except AwsError as error:  # a stale hint may name a bucket that is gone
             early = error
         bucket = named.result()
     if bucket != hint:
-        return bucket, work(bucket)
+        return bucket, _named(region, parameter, work, bucket)
     if isinstance(early, Exception):
         raise early
     return bucket, early
+
+
+def _named(region: Region, parameter: str, work: Callable[[str], T], bucket: str) -> T:
+    """``work(bucket)``; a missing bucket is named with the parameter that names it."""
+    try:
+        return work(bucket)
+    except NoSuchBucketError as error:
+        raise NoSuchBucketError(
+            f"bucket {bucket!r} does not exist in {region.name}, where {parameter} names it: "
+            f"correct {parameter} there, or create the bucket",
+            region=region.name,
+            resource=error.resource,
+        ) from None

@@ -250,8 +250,8 @@ def test_a_region_without_its_bucket_fails_alone_and_a_rerun_repairs_it(
     assert result.returncode == 3
     assert one_error_line(result) == (
         "error: 1 of 3 region(s) failed (eu-west-2: bucket 'staging-eu-west-2' does not exist "
-        "in eu-west-2: check the bucket name parameter); fix the cause and re-run the same "
-        "command to complete them"
+        "in eu-west-2, where /buckets/staging names it: correct /buckets/staging there, or "
+        "create the bucket); fix the cause and re-run the same command to complete them"
     )
     assert org.latest("us-east-1", "a") == "1.0"
     assert org.latest("eu-west-2", "a") is None

@@ -154,8 +154,8 @@ def test_a_failed_region_exits_3_naming_it(
     assert result.returncode == 3
     assert error_lines(result)[-1] == (
         "1 of 3 region(s) failed (ap-south-1: bucket 'staging-ap-south-1' does not exist in "
-        "ap-south-1: check the bucket name parameter); fix the cause and re-run the same "
-        "command to complete them"
+        "ap-south-1, where /buckets/staging names it: correct /buckets/staging there, or "
+        "create the bucket); fix the cause and re-run the same command to complete them"
     )
 
 

@@ -309,7 +309,8 @@ def test_a_region_without_its_bucket_fails_alone_and_a_rerun_completes_it(
     assert report.failed_regions == ["eu-west-2"]
     failed = {r.region: r for r in report.regions}["eu-west-2"]
     assert failed.error == (
-        "bucket 'staging-eu-west-2' does not exist in eu-west-2: check the bucket name parameter"
+        "bucket 'staging-eu-west-2' does not exist in eu-west-2, where /buckets/staging names "
+        "it: correct /buckets/staging there, or create the bucket"
     )
     assert failed.files == ()
     assert [org.latest(r, "my-lib") for r in REGIONS] == ["1.0.0", None, "1.0.0"]
