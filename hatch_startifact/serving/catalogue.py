@@ -13,20 +13,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from packaging.version import Version
 
 from hatch_startifact.aws import Aws
 from hatch_startifact.errors import DocumentError, NoSuchProjectError, StartifactError
+from hatch_startifact.parallel import at_once
 from hatch_startifact.reading.reader import METADATA_LIMIT, Reader, Warn
 from hatch_startifact.store.layout import Layout
 from hatch_startifact.store.metadata import StagedFile, parse_metadata_document
 
-T = TypeVar("T")
-R = TypeVar("R")
 #: Metadata documents read at once while a page is built (the connections of one region).
 WORKERS = 32
 
@@ -133,8 +130,11 @@ class Catalogue:
             raise NoSuchProjectError(
                 f"no such project {name!r}: nothing is staged for it in {', '.join(order)}"
             )
-        described = each(
-            list(listed), lambda vf: self._document(name, vf[0], vf[1], buckets, listed)
+        described = at_once(
+            list(listed),
+            lambda vf: self._document(name, vf[0], vf[1], buckets, listed),
+            most=WORKERS,
+            name="page",
         )
         reasons = self._reasons(name, sorted(yanked), buckets)
         links = []
@@ -179,16 +179,10 @@ class Catalogue:
     ) -> dict[str, str]:
         if not versions:
             return {}
-        found = each(list(versions), lambda v: self._reader.yank_of(name, v, buckets))
+        found = at_once(
+            list(versions),
+            lambda v: self._reader.yank_of(name, v, buckets),
+            most=WORKERS,
+            name="page",
+        )
         return {v: "" if isinstance(y, Exception) else y.reason for v, y in found.items()}
-
-
-def each(items: Sequence[T], work: Callable[[T], R]) -> dict[T, R | Exception]:
-    """``work(item)`` for every item, `WORKERS` at a time; each result or its exception."""
-    with ThreadPoolExecutor(max(1, min(WORKERS, len(items))), thread_name_prefix="page") as pool:
-        futures = {item: pool.submit(work, item) for item in items}
-    results: dict[T, R | Exception] = {}
-    for item, future in futures.items():
-        error = future.exception()
-        results[item] = error if isinstance(error, Exception) else future.result()
-    return results
