@@ -14,7 +14,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -485,6 +485,22 @@ def _applies(
         key in context and any(_pattern(v).fullmatch(context[key]) for v in as_list(values))
         for key, values in conditions.get("StringLike", {}).items()
     )
+
+
+def read_grant(buckets: Iterable[str], key_prefix: str = "") -> dict[str, Any]:
+    """The Read grant of docs/permissions.md: ``s3:GetObject`` under the key prefix of each
+    bucket and no listing (SSM on ``*``, the only resource moto checks SSM calls against)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": [f"arn:aws:s3:::{b}/{key_prefix}*" for b in buckets],
+            },
+        ],
+    }
 
 
 def iam_user(policy: Mapping[str, Any], name: str) -> dict[str, str]:

@@ -32,6 +32,7 @@ from tests.helpers import (
     grants,
     iam_user,
     one_error_line,
+    read_grant,
     resolved,
     staged_by_cli,
 )
@@ -68,20 +69,6 @@ def write_policy(org: Organisation) -> dict[str, Any]:
     }
 
 
-def read_policy(org: Organisation) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "*"},
-            {
-                "Effect": "Allow",
-                "Action": "s3:GetObject",
-                "Resource": [f"arn:aws:s3:::{b}/{org.key_prefix}*" for b in org.buckets.values()],
-            },
-        ],
-    }
-
-
 @pytest.mark.e2e
 def test_the_write_grant_is_enough_to_stage_restage_and_move_latest(
     run_cli: RunCli, server: str, make_organisation: MakeOrganisation, make_file: MakeFile
@@ -107,7 +94,7 @@ def test_a_reader_cannot_stage_and_is_told_which_permission_is_missing(
     run_cli: RunCli, server: str, make_organisation: MakeOrganisation, make_file: MakeFile
 ) -> None:
     org = make_organisation(regions=["us-east-1"])
-    reader = iam_user(read_policy(org), "reader")
+    reader = iam_user(read_grant(org.buckets.values(), org.key_prefix), "reader")
     enforce_iam(server)
 
     result = run_cli("stage", "lib", "1.0", make_file("lib-1.0.tar.gz"), env=reader)

@@ -13,7 +13,6 @@ import os
 import subprocess
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,7 +20,7 @@ from tests.admin.test_permissions import organisation_user as template_user
 from tests.fixtures.commands import RunCli
 from tests.fixtures.moto import disable_iam, enforce_iam
 from tests.fixtures.startifact1 import KEY_PREFIX
-from tests.helpers import REGIONS, MakeFile, Organisation, iam_user, sha256
+from tests.helpers import REGIONS, MakeFile, Organisation, iam_user, read_grant, sha256
 
 pytest_plugins = ["tests.fixtures.startifact1"]
 pytestmark = pytest.mark.e2e
@@ -45,25 +44,10 @@ def legacy_env(endpoint: str) -> dict[str, str]:
     }
 
 
-def read_grant(org: Organisation) -> dict[str, Any]:
-    """The Read grant of docs/permissions.md (SSM on * as moto needs): no listing."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "*"},
-            {
-                "Effect": "Allow",
-                "Action": "s3:GetObject",
-                "Resource": [f"arn:aws:s3:::{b}/{org.key_prefix}*" for b in org.buckets.values()],
-            },
-        ],
-    }
-
-
 def test_a_reader_finds_reads_and_downloads_what_startifact_1_staged(
     run_cli: RunCli, server: str, legacy_org: Organisation, tmp_path: Path
 ) -> None:
-    reader = iam_user(read_grant(legacy_org), "reader")
+    reader = iam_user(read_grant(legacy_org.buckets.values(), legacy_org.key_prefix), "reader")
     enforce_iam(server)
 
     latest = run_cli("info", "Acme_X", "--json", env=reader)
