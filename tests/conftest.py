@@ -27,6 +27,7 @@ from tests.helpers import (
     Organisation,
     Tally,
     create_region,
+    examples,
     session_factory,
     write_configuration,
 )
@@ -37,18 +38,20 @@ pytest_plugins = [
     "tests.fixtures.commands",
 ]
 
-#: Hypothesis: each fuzz test states its own example budget (``max_examples``, about 4,400
-#: examples a run in all). Per-example deadlines are off: on a machine shared by parallel test
-#: workers an example's time says more about its neighbours than about the code.
-settings.register_profile("startifact", deadline=None, print_blob=True)
+#: Hypothesis: each fuzz test states its own example budget (``examples(n)``: about 4,400
+#: examples a run in all, scaled by ``STARTIFACT_TEST_FUZZ_SCALE``, see `tests.helpers.examples`).
+#: Per-example deadlines are off: on a machine shared by parallel test workers an example's
+#: time says more about its neighbours than about the code.
+settings.register_profile("startifact", deadline=None, print_blob=True, max_examples=examples(100))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "startifact"))
 
 
 # ---- the slow tier and the reliability tally ------------------------------------------------
 
 
-#: Rounds of each race and crash loop: a few in every run, many in the slow tier.
-ROUNDS, SLOW_ROUNDS = 2, 25
+#: Rounds of each race and crash loop: one in every run (each scenario is exercised on every
+#: Python), many in the slow tier, which CI runs.
+ROUNDS, SLOW_ROUNDS = 1, 25
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

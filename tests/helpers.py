@@ -61,6 +61,20 @@ def md5(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
+# ---- hypothesis ------------------------------------------------------------------------------
+
+#: What share of each fuzz test's example budget a run spends: 1 (every budget in full) unless
+#: ``STARTIFACT_TEST_FUZZ_SCALE`` says otherwise. The noxfile gives the Pythons between the
+#: oldest and the newest a quarter; those two run every budget in full.
+FUZZ_SCALE = float(os.environ.get("STARTIFACT_TEST_FUZZ_SCALE") or 1)
+
+
+def examples(budget: int) -> int:
+    """A fuzz test's ``max_examples``: its full ``budget`` scaled by `FUZZ_SCALE` (at least 1;
+    the explicit ``@example`` cases always run besides)."""
+    return max(1, round(budget * FUZZ_SCALE))
+
+
 # ---- boto3 -----------------------------------------------------------------------------------
 
 #: One botocore model loader for every test session: reading the models once keeps tests fast.

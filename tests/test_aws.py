@@ -11,6 +11,8 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSPreparedRequest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.s3.models import s3_backends
 
 from hatch_startifact import aws
 from hatch_startifact.aws import MIB, Aws, Network, Region, part_size_for, translate
@@ -138,8 +140,12 @@ def test_list_objects_follows_pagination_past_a_thousand_keys(
     session: boto3.Session, make_organisation: MakeOrganisation, s3: S3Client
 ) -> None:
     make_organisation((REGION,))
+    # Seeded through moto's own model (a thousand PutObject calls would cost seconds); the
+    # listing under test goes through the API.
+    backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
     for number in range(1001):
-        s3.put_object(Bucket=BUCKET, Key=f"many/{number:04d}", Body=b"")
+        backend.put_object(BUCKET, f"many/{number:04d}", b"")
+    assert s3.head_object(Bucket=BUCKET, Key="many/1000")["ContentLength"] == 0
     pages: list[str] = []
     register(
         session, "before-send.s3.ListObjectsV2", lambda request, **kwargs: pages.append(request.url)

@@ -64,7 +64,15 @@ from hatch_startifact.store.names import (
     require_version,
     split_metadata_pairs,
 )
-from tests.helpers import MakeOrganisation, Organisation, Tally, aws_client, boto3_session, sha256
+from tests.helpers import (
+    MakeOrganisation,
+    Organisation,
+    Tally,
+    aws_client,
+    boto3_session,
+    examples,
+    sha256,
+)
 
 pytestmark = pytest.mark.filterwarnings(
     # Hypothesis warns when it builds the repr of a long example (texts thousands long are meant).
@@ -76,7 +84,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 TRIED = "hostile inputs tried"
 #: Examples per pure (in-memory) property; those that talk to moto run far fewer.
-PURE = 300
+PURE = examples(300)
 
 # ---- strategies ---------------------------------------------------------------------------
 
@@ -585,7 +593,7 @@ pyproject_texts = st.one_of(
 )
 
 
-@settings(max_examples=PURE // 2)
+@settings(max_examples=examples(150))
 @example(data=b"\xff\xfe[tool.startifact]")
 @example(data=b"tool = 1\n")
 @example(data=b'tool = "startifact"\n')
@@ -740,7 +748,7 @@ paths_given = st.lists(
 )
 
 
-@settings(max_examples=PURE // 3)
+@settings(max_examples=examples(100))
 @example(given=[("raw", "a\nb.whl")])
 @example(given=[("file", "a\nb.whl")])
 @example(given=[("file", "\x1b[2J.whl"), ("raw", "\udcff")])
@@ -888,7 +896,7 @@ def test_staging_fuzzed_inputs_writes_only_the_projects_own_keys_and_record(
         first = session.stage("my-lib", "1.0.0", make_files(root / "first", [("a.whl", b"")]))
         assert first.exit_code == 0, first
 
-        @settings(max_examples=25, deadline=None)
+        @settings(max_examples=examples(25), deadline=None)
         @example(given=case("my-lib", "1.0.0", [("a.whl", b"other")]))
         @example(given=case("My_Lib", "1.0.0-0", [("index.json", b"")], latest="x"))
         @example(given=case("../x", "1.0", [("a.whl", b"")]))
@@ -998,7 +1006,7 @@ def test_garbage_read_back_from_a_bucket_ends_in_a_result_or_one_clear_error(
                 Name="/my-lib/latest", Value=value, Type="String", Overwrite=True
             )
 
-        @settings(max_examples=40, deadline=None)
+        @settings(max_examples=examples(40), deadline=None)
         @example(where="index", regions=list(READING_REGIONS), data=NESTED[1], call="versions")
         @example(where="index", regions=["us-east-1"], data=NESTED[3], call="info")
         @example(where="metadata", regions=["eu-west-2"], data=NESTED_METADATA[-1], call="info")
@@ -1153,7 +1161,7 @@ def test_hostile_command_lines_exit_with_a_code_and_no_traceback(
         stage_my_lib(session, tmp_path_factory.mktemp("fuzz-cli"))
     Path("in-the-way").write_bytes(b"a file where a directory may be asked for")
 
-    @settings(max_examples=20, deadline=None)
+    @settings(max_examples=examples(20), deadline=None)
     @example(argv=["stage", "../x", "1.0\n", "a\x00b"])
     @example(argv=["info", "my-lib", "\udcff"])
     @example(argv=["download", "my-lib", "--dest", "in-the-way"])

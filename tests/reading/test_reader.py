@@ -7,7 +7,8 @@ injected only through botocore event hooks on the boto3 session handed to the re
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+import time
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import pytest
@@ -34,10 +35,29 @@ from tests.helpers import (
     staged,
 )
 
-#: Calls of a reader whose regions answer in any order. Each call reads every region, so one
-#: call decides; the repeats catch a reader that took the first answer: in 10 calls a given
-#: region of three answers first with probability 1 - (2/3)**10 = 98%.
-ROUNDS = 10
+#: How long a region's record read waits for each region ahead of it (`answering_first`).
+STAGGER = 0.02
+
+
+def answering_first(order: list[str]) -> Hook:
+    """SSM ``GetParameter`` answers in the order of ``order``: a region's call waits `STAGGER`
+    for each region ahead of it. A test rearranges ``order`` between calls (`each_first`)."""
+
+    def handler(context: dict[str, Any], **kwargs: Any) -> None:
+        region = context["client_region"]
+        if region in order:
+            time.sleep(STAGGER * order.index(region))
+
+    return "before-call.ssm.GetParameter", handler
+
+
+def each_first(order: list[str]) -> Iterator[str]:
+    """Put each region of ``order`` first in turn (rotating it in place): one call of a reader
+    per region answering first, so a reader that took the first answer, or any answer that
+    depends on which region answers first, is caught whatever its region."""
+    for _ in range(len(order)):
+        yield order[0]
+        order.append(order.pop(0))
 
 
 def unreachable(regions: Collection[str], name: str | None = None) -> Hook:
@@ -118,9 +138,10 @@ def test_latest_is_the_majority_answer_else_the_highest_in_any_region_order(
 ) -> None:
     make_organisation()
     set_latest(values)
-    reader = open_session().reader()
+    order = list(REGIONS)
+    reader = open_session(answering_first(order)).reader()
 
-    answers = {reader.latest("my-lib") for _ in range(ROUNDS)}
+    answers = {reader.latest("my-lib") for _ in each_first(order)}
 
     assert answers == {latest}
 
@@ -151,9 +172,11 @@ def test_latest_answers_when_a_region_cannot_be_reached(
     make_organisation()
     # The unreachable region holds the highest version: it must not be the answer.
     set_latest({**values, "eu-west-2": "9.0.0"})
-    reader = open_session(unreachable({"eu-west-2"}, "/my-lib/latest")).reader()
+    order = list(REGIONS)
+    hooks = (unreachable({"eu-west-2"}, "/my-lib/latest"), answering_first(order))
+    reader = open_session(*hooks).reader()
 
-    answers = {reader.latest("my-lib") for _ in range(ROUNDS)}
+    answers = {reader.latest("my-lib") for _ in each_first(order)}
 
     assert answers == {latest}
 
@@ -163,14 +186,15 @@ def test_latest_ignores_a_region_whose_record_is_not_a_normalised_version(
 ) -> None:
     make_organisation()
     set_latest({"us-east-1": "1.0.0", "eu-west-2": "2.0.0"})
-    reader = open_session().reader()
+    order = list(REGIONS)
+    reader = open_session(answering_first(order)).reader()
 
     # SSM refuses an empty value; a record of only a space is the nearest thing.
     # (A record in semantic versioning, "9.0.0-RC1", is Startifact 1.x's: see test_legacy.py.)
     for garbage in ["not-a-version", "v9", " 9.0.0", "9.0.0 ", " ", "9.0-RC1", "1.0.0-beta.x"]:
         set_latest({"ap-south-1": garbage})
 
-        answers = {reader.latest("my-lib") for _ in range(ROUNDS)}
+        answers = {reader.latest("my-lib") for _ in each_first(order)}
 
         assert answers == {"2.0.0"}, garbage
 
