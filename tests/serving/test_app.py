@@ -20,7 +20,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from hatch_startifact.serving.pages import JSON_V1
 from tests.fixtures.serving import NO_REDIRECTS, SDIST, STORE_REGIONS, ServeIndex, Store
-from tests.helpers import Hook, OpenSession, answer, md5, session_factory, sha256
+from tests.helpers import Hook, OpenSession, answer, md5, session_factory, sha256, staged
 
 WHEEL = "base_lib-1.0.0-py3-none-any.whl"
 KEY = f"base-lib/1.0.0/{WHEEL}"
@@ -290,6 +290,27 @@ def test_bytes_that_change_under_a_verified_etag_cut_the_response_short(
         response.read()
     assert len(cut.value.partial) < len(data)  # never the whole wrong file
     connection.close()
+
+
+def test_a_staged_file_named_metadata_that_is_no_wheel_s_is_served_as_itself(
+    open_session: OpenSession, serve_index: ServeIndex, tmp_path: Path
+) -> None:
+    # Only a wheel's name followed by ".metadata" asks for core metadata: any other staged
+    # file may end in ".metadata" and is served as it is.
+    notes = tmp_path / "notes.metadata"
+    notes.write_bytes(b"staged notes, not core metadata\n")
+    staged(open_session(), "1.0.0", notes, project="odd-lib")
+    served = serve_index(open_session())
+    page = served.get("/simple/odd-lib/")[2].decode()
+    link = f'<a href="/files/odd-lib/1.0.0/notes.metadata#sha256={sha256(notes.read_bytes())}">'
+    assert f"{link}notes.metadata</a>" in page
+    status, headers, body = served.get("/files/odd-lib/1.0.0/notes.metadata")
+    assert (status, headers["Content-Type"], body) == (
+        200,
+        "application/octet-stream",
+        notes.read_bytes(),
+    )
+    assert served.get("/files/odd-lib/1.0.0/notes.metadata.metadata")[0] == 404
 
 
 @pytest.mark.parametrize(
