@@ -23,6 +23,7 @@ from pypi_simple import ACCEPT_HTML_ONLY, ACCEPT_JSON_ONLY, PyPISimple
 
 from tests.fixtures.serving import SDIST, STORE_REGIONS, ServeProcess, Store, build_wheel
 from tests.helpers import aws_client, sha256
+from tests.test_reliability import refused_url
 
 pytestmark = pytest.mark.e2e
 
@@ -204,6 +205,35 @@ def test_a_region_that_lost_the_file_fails_over(
     ]
     assert warned
     assert warned[-1].endswith("; trying another region")
+
+
+def test_a_dead_region_is_failed_over_and_pip_and_uv_install(store: Store, tmp_path: Path) -> None:
+    # The first region of the organisation's order refuses connections (nobody listens on its
+    # address), for S3 and SSM alike, from the server's start; the configuration is read from
+    # the default region, the second, which is up. Pages and files come from the second.
+    dead = STORE_REGIONS[0]
+    env = {
+        **store.env(store.reader),
+        "AWS_DEFAULT_REGION": STORE_REGIONS[1],
+        "AWS_MAX_ATTEMPTS": "2",
+        "STARTIFACT_CONNECT_TIMEOUT": "1",
+    }
+    process = ServeProcess([], env, tmp_path / "stderr.txt", dead=(dead, refused_url()))
+    try:
+        assert process.first_line == (
+            f"Serving the index of {', '.join(STORE_REGIONS)} at {process.url}\n"
+        )
+        for installer, where in ((pip, "pip"), (uv, "uv")):
+            venv = new_venv(tmp_path / where)
+            ok(installer(venv, process.url, "app-tool"))
+            assert installed(venv) == {"app_tool": "1.0.0", "base_lib": "1.0.0"}
+    finally:
+        code, _ = process.stop(signal.SIGTERM)
+    assert code == 0
+    skipped = [line for line in process.stderr().splitlines() if f"{dead} skipped" in line]
+    assert skipped
+    assert "could not reach" in skipped[0]
+    assert "Traceback" not in process.stderr()
 
 
 @pytest.mark.parametrize("accept", [ACCEPT_JSON_ONLY, ACCEPT_HTML_ONLY])
