@@ -29,8 +29,8 @@ from hatch_startifact.errors import IntegrityError, StartifactError, Unavailable
 
 #: Bytes read from S3 and sent to the client at a time.
 CHUNK = 256 * 1024
-#: Chunks read and hashed ahead of the one being sent, per download.
-AHEAD = 2
+#: Chunks waiting between two steps of a streamed download (read, hashed, sent).
+AHEAD = 1
 #: A spool's bytes kept in memory before it moves to a temporary file.
 IN_MEMORY = 512 * 1024
 
