@@ -88,8 +88,9 @@ def test_the_project_page_lists_every_file_with_hash_requires_python_core_metada
         f'data-dist-info-metadata="sha256={core}">{WHEEL}</a>'
     ) in page
     assert 'data-yanked="broken &lt;badly&gt; &amp; &quot;quoted&quot;"' in page
-    sdist = f"/files/base-lib/1.0.0/{SDIST}#sha256={sha256(b'not really an sdist')}"
-    assert f'<a href="{sdist}">{SDIST}</a>' in page
+    sdist = f"/files/base-lib/1.0.0/{SDIST}#sha256={sha256(on_store.files[SDIST].read_bytes())}"
+    # an sdist's Requires-Python, from its PKG-INFO; no core metadata
+    assert f'<a href="{sdist}" data-requires-python="&gt;=3.9">{SDIST}</a>' in page
     assert page.count("<a ") == 5
     assert '<meta name="pypi:repository-version" content="1.1">' in page
 
@@ -119,6 +120,7 @@ def test_the_json_page_is_chosen_by_accept_and_has_versions_sizes_and_yank_reaso
     }
     assert files["base_lib-1.1.0-py3-none-any.whl"]["yanked"] == 'broken <badly> & "quoted"'
     assert files[SDIST]["core-metadata"] is False
+    assert files[SDIST]["requires-python"] == ">=3.9"
     assert "requires-python" not in files["base_lib-2.0.0rc1-py3-none-any.whl"]
 
 

@@ -258,6 +258,7 @@ def test_a_pep_691_client_parses_every_page(accept: str, store: Store, serve: Se
         # HTML has no way to say "no core metadata": absent (None) there
         assert package.has_metadata is True if name != SDIST else not package.has_metadata
     assert packages["base_lib-1.2.0-py3-none-any.whl"].requires_python == ">=3.99"
+    assert packages[SDIST].requires_python == ">=3.9"  # from the sdist's PKG-INFO
     yanked = packages["base_lib-1.1.0-py3-none-any.whl"]
     assert (yanked.is_yanked, yanked.yanked_reason) == (True, 'broken <badly> & "quoted"')
     assert not packages[BASE_WHEEL].is_yanked
