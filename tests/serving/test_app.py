@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import io
 import json
 import urllib.error
 import zipfile
@@ -15,7 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from botocore.awsrequest import AWSPreparedRequest
+import urllib3
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.compat import HTTPHeaders
 from botocore.exceptions import EndpointConnectionError
 
 from hatch_startifact.serving.pages import JSON_V1
@@ -65,6 +68,19 @@ def in_bucket(bucket: str, then: Callable[..., Any]) -> Hook:
         return None
 
     return "before-send.s3.GetObject", handler
+
+
+def streamed(body: bytes, headers: dict[str, str]) -> Callable[..., AWSResponse]:
+    """A ``before-send`` handler answering 200 with ``body`` as a stream botocore reads, as it
+    reads a real response's (`tests.helpers.answer` gives a body that can only be parsed)."""
+
+    def handler(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
+        raw = urllib3.HTTPResponse(
+            io.BytesIO(body), headers=headers, status=200, preload_content=False
+        )
+        return AWSResponse(request.url, 200, HTTPHeaders.from_dict(headers), raw)
+
+    return handler
 
 
 def _core(wheel: Path) -> bytes:
@@ -278,7 +294,7 @@ def test_bytes_that_change_under_a_verified_etag_cut_the_response_short(
         if not swap["on"]:
             return None
         headers = {"ETag": f'"{md5(data)}"', "Content-Length": str(len(data))}
-        return answer(200, b"X" * len(data), headers)(request)
+        return streamed(b"X" * len(data), headers)(request)
 
     bucket = on_store.org.buckets[STORE_REGIONS[0]]
     served = serve_index(open_session(in_bucket(bucket, _only_files(swapped))))
@@ -292,6 +308,38 @@ def test_bytes_that_change_under_a_verified_etag_cut_the_response_short(
         response.read()
     assert len(cut.value.partial) < len(data)  # never the whole wrong file
     connection.close()
+    assert any(
+        "does not match the SHA-256" in line and line.endswith("; the response was cut short")
+        for line in served.log
+    )
+
+
+def test_a_read_that_fails_mid_stream_cuts_the_response_short(
+    on_store: Store, open_session: OpenSession, serve_index: ServeIndex
+) -> None:
+    data = on_store.files[WHEEL].read_bytes()
+    cut = {"on": False}
+
+    def truncated(request: AWSPreparedRequest, **kwargs: Any) -> Any:
+        if not cut["on"]:
+            return None
+        headers = {"ETag": f'"{md5(data)}"', "Content-Length": str(len(data))}
+        return streamed(data[: len(data) // 2], headers)(request)
+
+    bucket = on_store.org.buckets[STORE_REGIONS[0]]
+    served = serve_index(open_session(in_bucket(bucket, _only_files(truncated))))
+    assert served.get(f"/files/{KEY}")[2] == data  # verified: later ones stream straight
+    cut["on"] = True  # S3 sends half the bytes it announced: reading fails in its thread
+    base = urlsplit(served.base)
+    connection = http.client.HTTPConnection(base.hostname or "", base.port, timeout=30)
+    connection.request("GET", f"/files/{KEY}")
+    response = connection.getresponse()
+    with pytest.raises(http.client.IncompleteRead) as short:
+        response.read()
+    assert len(short.value.partial) < len(data)
+    connection.close()
+    (line,) = [line for line in served.log if line.endswith("; the response was cut short")]
+    assert "IncompleteRead" in line  # the read's own failure, handed over from its thread
 
 
 def test_a_staged_file_named_metadata_that_is_no_wheel_s_is_served_as_itself(
