@@ -426,8 +426,9 @@ def main() -> int:
                 from serve import serve_report, serve_workload
 
                 buckets = prepare(endpoints, REGIONS[:2], hinted=True)
+                pids = tuple(s._process.pid for s in servers if s._process)
                 results["serve"] = serve_workload(
-                    session, buckets, args.runs, work, dict(os.environ)
+                    session, buckets, args.runs, work, dict(os.environ), pids
                 )
                 serve_report(results)
             results["cli"] = (

@@ -1,7 +1,8 @@
 """The ``startifact serve`` workload of ``benchmarks/bench.py --serve``.
 
 - a project page of 100 versions x 2 files: cold (the first request of a new server, every
-  metadata document read at ``--rtt-ms``) and warm (the median of 20 requests after it);
+  metadata document read at ``--rtt-ms``, with the CPU time it cost the server and each moto
+  process) and warm (the median of 20 requests after it);
 - a 50 MB wheel: a direct boto3 download against the server's first (verified into a spool)
   and later (streamed) downloads, each the median of ``--runs``;
 - 32 concurrent downloads of a 20 MB wheel from a ``startifact serve`` process: its peak RSS
@@ -89,11 +90,23 @@ def _direct(session: boto3.Session, region: str, bucket: str, key: str) -> float
     return time.perf_counter() - started
 
 
+def _cpu_s(pid: int) -> float:
+    """The CPU time (user and system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def serve_workload(
-    routed: boto3.Session, buckets: dict[str, str], runs: int, work: Path, env: dict[str, str]
+    routed: boto3.Session,
+    buckets: dict[str, str],
+    runs: int,
+    work: Path,
+    env: dict[str, str],
+    moto_pids: tuple[int, ...] = (),
 ) -> dict[str, Any]:
     """Every figure of the workload (the store prepared by the caller, ``routed`` the session
-    with the emulated round trip)."""
+    with the emulated round trip); the CPU time the cold page cost this process (the server)
+    and each process of ``moto_pids``."""
     results: dict[str, Any] = {}
     seed_page(routed, buckets)
     big = make_wheel(work / "big_lib-1.0.0-py3-none-any.whl", 50 * MB)
@@ -106,7 +119,12 @@ def serve_workload(
         thread.start()
         base = url_of(server)
         try:
+            before = time.process_time(), [_cpu_s(pid) for pid in moto_pids]
             results["page_cold_s"] = _get(f"{base}{PAGE_PROJECT}/")[0]
+            results["page_cold_cpu_s"] = {
+                "server": time.process_time() - before[0],
+                "moto": [_cpu_s(pid) - was for pid, was in zip(moto_pids, before[1], strict=True)],
+            }
             results["page_warm_ms"] = 1000 * statistics.median(
                 _get(f"{base}{PAGE_PROJECT}/")[0] for _ in range(20)
             )
@@ -169,7 +187,11 @@ def concurrent_rss(work: Path, env: dict[str, str]) -> dict[str, float]:
 def serve_report(results: dict[str, Any]) -> None:
     serve = results["serve"]
     direct, streamed = serve["wheel_direct_s"], serve["wheel_streamed_s"]
-    print(f"project page, 100 versions x 2 files, cold: {serve['page_cold_s']:.2f} s")
+    cpu = serve["page_cold_cpu_s"]
+    print(
+        f"project page, 100 versions x 2 files, cold: {serve['page_cold_s']:.2f} s (CPU: "
+        f"server {cpu['server']:.2f} s, moto {', '.join(f'{m:.2f}' for m in cpu['moto'])} s)"
+    )
     print(f"project page, warm: {serve['page_warm_ms']:.1f} ms")
     print(
         f"50 MB wheel: direct boto3 {direct:.2f} s, served first {serve['wheel_first_s']:.2f} s "

@@ -134,8 +134,7 @@ class Index:
         _, _, name, version, filename = parts
         if check_project(name)[0] != name or not is_normalised_version(version):
             return _not_found()
-        # Only wheels have core metadata, and no staged file's name ends in ".whl.metadata".
-        core = filename.endswith(".whl" + pages.CORE_METADATA)
+        core = _is_core_metadata(filename)
         staged_name = filename[: -len(pages.CORE_METADATA)] if core else filename
         if check_filename(staged_name)[0] is None:
             return _not_found()
@@ -170,6 +169,12 @@ def build_index(
     catalogue = Catalogue(reader, session.aws, layout, regions, ttl=ttl, warn=warn)
     files = Files(session.aws, warn)
     return Index(catalogue, files, layout, token=token, page_max_age=int(ttl))
+
+
+def _is_core_metadata(name: str) -> bool:
+    """Whether a requested name asks for a wheel's core metadata: only wheels have it, and no
+    staged file's name ends in ".whl.metadata" (any other may end in ".metadata")."""
+    return name.endswith(".whl" + pages.CORE_METADATA)
 
 
 def _not_found() -> Answer:
@@ -235,9 +240,7 @@ class Handler(BaseHTTPRequestHandler):
             self._answer(Answer(HTTPStatus.NOT_MODIFIED, headers=headers), head=True)
             return
         kind = (
-            "text/plain; charset=utf-8"
-            if path.endswith(pages.CORE_METADATA)
-            else "application/octet-stream"
+            "text/plain; charset=utf-8" if _is_core_metadata(path) else "application/octet-stream"
         )
         if head:
             self._start(HTTPStatus.OK, kind, wanted.size, headers)

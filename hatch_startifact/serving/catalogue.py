@@ -23,6 +23,7 @@ from hatch_startifact.parallel import at_once
 from hatch_startifact.reading.reader import METADATA_LIMIT, Reader, Warn
 from hatch_startifact.store.layout import Layout
 from hatch_startifact.store.metadata import StagedFile, parse_metadata_document
+from hatch_startifact.store.yanks import Yank
 
 #: Metadata documents read at once while a page is built (the connections of one region).
 WORKERS = 32
@@ -130,17 +131,24 @@ class Catalogue:
             raise NoSuchProjectError(
                 f"no such project {name!r}: nothing is staged for it in {', '.join(order)}"
             )
-        described = at_once(
-            list(listed),
-            lambda vf: self._document(name, vf[0], vf[1], buckets, listed),
-            most=WORKERS,
-            name="page",
-        )
-        reasons = self._reasons(name, sorted(yanked), buckets)
+        # The documents and the yank markers in one batch: a page costs one wave of reads
+        # (of WORKERS at a time), not a second one for the markers.
+        work: list[tuple[str, str]] = [*listed, *((v, "") for v in sorted(yanked))]
+
+        def read(item: tuple[str, str]) -> StagedFile | Yank:
+            version, filename = item
+            if filename:
+                return self._document(name, version, filename, buckets, listed)
+            return self._reader.yank_of(name, version, buckets)
+
+        done = at_once(work, read, most=WORKERS, name="page")
+        reasons = {
+            v: "" if not isinstance(y, Yank) else y.reason for (v, f), y in done.items() if not f
+        }
         links = []
         for (version, filename), regions in listed.items():
-            staged = described[version, filename]
-            if isinstance(staged, Exception):
+            staged = done[version, filename]
+            if not isinstance(staged, StagedFile):
                 self._warn(f"{name} {version} {filename} left out: {staged}")
                 continue
             links.append(Link(version, staged, tuple(regions), reasons.get(version)))
@@ -173,16 +181,3 @@ class Catalogue:
                 self._documents[name, version, filename] = staged
             return staged
         raise DocumentError(f"no readable metadata document ({'; '.join(problems)})")
-
-    def _reasons(
-        self, name: str, versions: Sequence[str], buckets: Mapping[str, str]
-    ) -> dict[str, str]:
-        if not versions:
-            return {}
-        found = at_once(
-            list(versions),
-            lambda v: self._reader.yank_of(name, v, buckets),
-            most=WORKERS,
-            name="page",
-        )
-        return {v: "" if isinstance(y, Exception) else y.reason for v, y in found.items()}

@@ -17,9 +17,10 @@ all of them, so a client never receives a complete wrong file:
 from __future__ import annotations
 
 import hashlib
+import queue
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Protocol
 
@@ -28,6 +29,8 @@ from hatch_startifact.errors import IntegrityError, StartifactError, Unavailable
 
 #: Bytes read from S3 and sent to the client at a time.
 CHUNK = 256 * 1024
+#: Chunks waiting between two steps of a streamed download (read, hashed, sent).
+AHEAD = 1
 #: A spool's bytes kept in memory before it moves to a temporary file.
 IN_MEMORY = 512 * 1024
 
@@ -127,8 +130,6 @@ class Files:
     def _stream(
         self, opened: ObjectStream, wanted: Wanted, respond: Respond, region: str, bucket: str
     ) -> None:
-        digest = hashlib.sha256()
-        held: bytes | None = None
         try:
             _check_size(opened, wanted, region, bucket)
         except IntegrityError:
@@ -137,24 +138,100 @@ class Files:
                 self._verified.pop((region, bucket, wanted.key), None)
             raise
         respond.begin(wanted.size)
+        reading = _Reading(opened)
+        held: bytes | None = None
         try:
-            for chunk in opened.chunks:
-                digest.update(chunk)
+            for chunk in reading:
                 if held is not None:
                     respond.write(held)
                 held = chunk
         except StartifactError as error:
             raise AbortedError(f"{error}; the response was cut short") from error
         finally:
+            reading.stop()
             opened.close()
         try:
-            _check_digest(digest.hexdigest(), wanted, region, bucket)
+            _check_digest(reading.hexdigest(), wanted, region, bucket)
         except IntegrityError as error:
             with self._lock:
                 self._verified.pop((region, bucket, wanted.key), None)
             raise AbortedError(f"{error}; the response was cut short") from error
         if held is not None:
             respond.write(held)
+
+
+class _Reading:
+    """An object's chunks read in one thread and hashed in another while the previous ones
+    are sent, so that reading from S3, hashing and sending overlap (socket reads and
+    ``hashlib`` release the interpreter lock); at most `AHEAD` chunks wait between two steps,
+    so memory stays flat. Iterating gives the chunks in order, then raises what reading
+    raised, if anything."""
+
+    def __init__(self, opened: ObjectStream) -> None:
+        self._digest = hashlib.sha256()
+        self._stopped = threading.Event()
+        read: _Queue = queue.Queue(AHEAD)
+        self._hashed: _Queue = queue.Queue(AHEAD)
+        self._threads = (
+            threading.Thread(target=self._pass, args=(opened.chunks, read, None)),
+            threading.Thread(
+                target=self._pass, args=(self._taken(read), self._hashed, self._digest.update)
+            ),
+        )
+        for thread in self._threads:
+            thread.daemon = True
+            thread.start()
+
+    def _pass(
+        self, chunks: Iterator[bytes], into: _Queue, each: Callable[[bytes], None] | None
+    ) -> None:
+        last: bytes | BaseException | None = None
+        try:
+            for chunk in chunks:
+                if each is not None:
+                    each(chunk)
+                if not self._put(into, chunk):
+                    return
+        except BaseException as error:  # handed on to the sending thread, which raises it
+            last = error
+        self._put(into, last)
+
+    def _put(self, into: _Queue, item: bytes | BaseException | None) -> bool:
+        while not self._stopped.is_set():
+            try:
+                into.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _taken(self, source: _Queue) -> Iterator[bytes]:
+        while not self._stopped.is_set():
+            try:
+                item = source.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._taken(self._hashed)
+
+    def stop(self) -> None:
+        """Stop reading (once every chunk was taken, or the client went away) and wait."""
+        self._stopped.set()
+        for thread in self._threads:
+            thread.join()
+
+    def hexdigest(self) -> str:
+        """The SHA-256 of every chunk read (once `stop` returned)."""
+        return self._digest.hexdigest()
+
+
+_Queue = queue.Queue[bytes | BaseException | None]
 
 
 def _check_size(opened: ObjectStream, wanted: Wanted, region: str, bucket: str) -> None:

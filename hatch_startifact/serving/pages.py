@@ -68,9 +68,9 @@ def _link_html(project: str, link: Link) -> str:
     staged = link.staged
     attributes = _yank_attribute(link)
     core = staged.core_metadata
+    if staged.requires_python:
+        attributes = f' data-requires-python="{escape(staged.requires_python)}"' + attributes
     if core is not None:
-        if core.requires_python:
-            attributes = f' data-requires-python="{escape(core.requires_python)}"' + attributes
         value = f"sha256={core.sha256}"
         attributes += f' data-core-metadata="{value}" data-dist-info-metadata="{value}"'
     href = f"{file_url(project, link)}#sha256={staged.sha256}"
@@ -99,9 +99,9 @@ def _link_json(project: str, link: Link) -> dict[str, object]:
     }
     if staged.staged_at:
         described["upload-time"] = staged.staged_at
+    if staged.requires_python:
+        described["requires-python"] = staged.requires_python
     if core is not None:
-        if core.requires_python:
-            described["requires-python"] = core.requires_python
         described["core-metadata"] = {"sha256": core.sha256}
         described["dist-info-metadata"] = {"sha256": core.sha256}
     else:

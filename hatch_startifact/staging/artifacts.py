@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import tarfile
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -25,6 +26,8 @@ from hatch_startifact.store.names import check_filename, shown
 
 #: A wheel's core metadata: ``{name}-{version}.dist-info/METADATA`` at the top of the zip.
 _WHEEL_METADATA = re.compile(r"[^/]+\.dist-info/METADATA")
+#: An sdist's core metadata: ``{name}-{version}/PKG-INFO`` at the top of the archive.
+_SDIST_PKG_INFO = re.compile(r"[^/]+/PKG-INFO")
 #: Larger than any real core metadata (PyPI refuses long descriptions well before this).
 MAX_CORE_METADATA = 4 * 1024 * 1024
 
@@ -43,6 +46,15 @@ class Artifact:
     part_sha256: tuple[str, ...] = ()
     #: a wheel's ``.dist-info/METADATA``, staged beside it (PEP 658); ``None`` for others
     core_metadata: bytes | None = field(default=None, repr=False)
+    #: an sdist's ``Requires-Python``, from its ``PKG-INFO`` (a wheel's is in `core_metadata`)
+    sdist_requires_python: str | None = None
+
+    @property
+    def requires_python(self) -> str | None:
+        """The file's ``Requires-Python``: a wheel's or an sdist's, when it says."""
+        if self.core_metadata is not None:
+            return requires_python(self.core_metadata)
+        return self.sdist_requires_python
 
     @property
     def core(self) -> CoreMetadata | None:
@@ -73,11 +85,12 @@ class Artifact:
         """
         size = path.stat().st_size
         core = wheel_metadata(path) if path.name.endswith(".whl") else None
+        sdist = sdist_requires_python(path) if path.name.endswith(".tar.gz") else None
         if size < MULTIPART_THRESHOLD:
             data = path.read_bytes()
             etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
             digest = hashlib.sha256(data).hexdigest()
-            return cls(path, path.name, len(data), digest, etag, core_metadata=core)
+            return cls(path, path.name, len(data), digest, etag, (), core, sdist)
         sha = hashlib.sha256()
         part_md5: list[bytes] = []
         part_sha256: list[str] = []
@@ -90,7 +103,7 @@ class Artifact:
                 part_sha256.append(base64.b64encode(sha256.result()).decode())
         combined = hashlib.md5(b"".join(part_md5), usedforsecurity=False).hexdigest()
         etag = f"{combined}-{len(part_md5)}"
-        return cls(path, path.name, size, sha.hexdigest(), etag, tuple(part_sha256), core)
+        return cls(path, path.name, size, sha.hexdigest(), etag, tuple(part_sha256), core, sdist)
 
 
 def wheel_metadata(path: Path) -> bytes | None:
@@ -112,6 +125,23 @@ def wheel_metadata(path: Path) -> bytes | None:
         OSError,
     ):
         return None
+
+
+def sdist_requires_python(path: Path) -> str | None:
+    """The ``Requires-Python`` of an sdist's ``{name}-{version}/PKG-INFO`` (PEP 643); ``None``
+    when it is not a ``.tar.gz`` with one at its top, or it has none (the file is still
+    staged, without it). The archive is read up to that member only."""
+    try:
+        with tarfile.open(path, "r:gz") as sdist:
+            for member in sdist:
+                if _SDIST_PKG_INFO.fullmatch(member.name):
+                    if not member.isfile() or member.size > MAX_CORE_METADATA:
+                        return None
+                    extracted = sdist.extractfile(member)
+                    return None if extracted is None else requires_python(extracted.read())
+    except (tarfile.TarError, zlib.error, EOFError, OSError):  # damaged or unreadable
+        return None
+    return None
 
 
 def requires_python(core_metadata: bytes) -> str | None:

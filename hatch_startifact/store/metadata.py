@@ -5,12 +5,16 @@
     {"project": "my-lib", "version": "1.0.0", "filename": "my_lib-1.0.0.tar.gz",
      "size": 1234, "sha256": "<hex>", "staged_at": "2026-11-23T16:00:00Z",
      "staged_by": "hatch-startifact 0.1.0", "metadata": {"key": "value"},
-     "core_metadata": {"sha256": "<hex>", "size": 987, "requires_python": ">=3.10"}}
+     "core_metadata": {"sha256": "<hex>", "size": 987, "requires_python": ">=3.10"},
+     "requires_python": ">=3.10"}
 
 The tool's own fields are top-level; user and plugin metadata live only under ``metadata``,
 so they can never collide. ``core_metadata`` describes a wheel's ``.dist-info/METADATA``,
 staged beside it as ``{F}.metadata`` (PEP 658); it is absent for other files, and for wheels
 staged before it existed (``requires_python`` is absent when the wheel does not say).
+``requires_python`` (top level) is the file's ``Requires-Python``: a wheel's, from its core
+metadata, an sdist's, from its ``PKG-INFO``; absent when the file does not say, and in
+documents written before it existed (a reader then takes the one of ``core_metadata``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 from hatch_startifact.__about__ import __version__
 from hatch_startifact.store.documents import load
@@ -78,6 +82,10 @@ def metadata_document(
     }
     if core is not None:
         document["core_metadata"] = core.to_json()
+    # An `Artifact` knows the file's Requires-Python (a wheel's or an sdist's).
+    requires = getattr(artifact, "requires_python", None)
+    if isinstance(requires, str) and requires:
+        document["requires_python"] = requires
     return json.dumps(document, indent=1).encode()
 
 
@@ -92,6 +100,8 @@ class StagedFile:
     metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
     #: the wheel's core metadata staged beside it; ``None`` for other files and older wheels
     core_metadata: CoreMetadata | None = None
+    #: the file's ``Requires-Python`` (a wheel's or an sdist's), when it says
+    requires_python: str | None = None
 
     @property
     def sha256_base64(self) -> str:
@@ -130,13 +140,16 @@ def parse_metadata_document(data: bytes, project: str, version: str, filename: s
     ):
         raise ValueError("its metadata is not an object of strings")
     staged_at = document.get("staged_at")
+    core = _core_metadata(document.get("core_metadata"))
+    requires = document.get("requires_python")
     return StagedFile(
         filename,
         size,
         sha256,
         staged_at if isinstance(staged_at, str) else "",
         dict(metadata),
-        _core_metadata(document.get("core_metadata")),
+        core,
+        requires if _is_requires_python(requires) else core.requires_python if core else None,
     )
 
 
@@ -153,10 +166,11 @@ def _core_metadata(value: object) -> CoreMetadata | None:
         return None
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         return None
-    if requires is not None and not (
-        isinstance(requires, str)
-        and len(requires) <= MAX_REQUIRES_PYTHON
-        and requires.isprintable()
-    ):
+    if requires not in (None, "") and not _is_requires_python(requires):
         return None
     return CoreMetadata(sha256, size, requires or None)
+
+
+def _is_requires_python(value: object) -> TypeGuard[str]:
+    """Whether a ``requires_python`` read back is what this tool writes."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_REQUIRES_PYTHON and value.isprintable()

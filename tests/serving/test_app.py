@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import io
 import json
 import urllib.error
 import zipfile
@@ -15,12 +16,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from botocore.awsrequest import AWSPreparedRequest
+import urllib3
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.compat import HTTPHeaders
 from botocore.exceptions import EndpointConnectionError
 
 from hatch_startifact.serving.pages import JSON_V1
 from tests.fixtures.serving import NO_REDIRECTS, SDIST, STORE_REGIONS, ServeIndex, Store
-from tests.helpers import Hook, OpenSession, answer, md5, session_factory, sha256
+from tests.helpers import Hook, OpenSession, answer, md5, session_factory, sha256, staged
 
 WHEEL = "base_lib-1.0.0-py3-none-any.whl"
 KEY = f"base-lib/1.0.0/{WHEEL}"
@@ -67,6 +70,19 @@ def in_bucket(bucket: str, then: Callable[..., Any]) -> Hook:
     return "before-send.s3.GetObject", handler
 
 
+def streamed(body: bytes, headers: dict[str, str]) -> Callable[..., AWSResponse]:
+    """A ``before-send`` handler answering 200 with ``body`` as a stream botocore reads, as it
+    reads a real response's (`tests.helpers.answer` gives a body that can only be parsed)."""
+
+    def handler(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
+        raw = urllib3.HTTPResponse(
+            io.BytesIO(body), headers=headers, status=200, preload_content=False
+        )
+        return AWSResponse(request.url, 200, HTTPHeaders.from_dict(headers), raw)
+
+    return handler
+
+
 def _core(wheel: Path) -> bytes:
     with zipfile.ZipFile(wheel) as archive:
         return archive.read(next(n for n in archive.namelist() if n.endswith("/METADATA")))
@@ -88,8 +104,9 @@ def test_the_project_page_lists_every_file_with_hash_requires_python_core_metada
         f'data-dist-info-metadata="sha256={core}">{WHEEL}</a>'
     ) in page
     assert 'data-yanked="broken &lt;badly&gt; &amp; &quot;quoted&quot;"' in page
-    sdist = f"/files/base-lib/1.0.0/{SDIST}#sha256={sha256(b'not really an sdist')}"
-    assert f'<a href="{sdist}">{SDIST}</a>' in page
+    sdist = f"/files/base-lib/1.0.0/{SDIST}#sha256={sha256(on_store.files[SDIST].read_bytes())}"
+    # an sdist's Requires-Python, from its PKG-INFO; no core metadata
+    assert f'<a href="{sdist}" data-requires-python="&gt;=3.9">{SDIST}</a>' in page
     assert page.count("<a ") == 5
     assert '<meta name="pypi:repository-version" content="1.1">' in page
 
@@ -119,6 +136,7 @@ def test_the_json_page_is_chosen_by_accept_and_has_versions_sizes_and_yank_reaso
     }
     assert files["base_lib-1.1.0-py3-none-any.whl"]["yanked"] == 'broken <badly> & "quoted"'
     assert files[SDIST]["core-metadata"] is False
+    assert files[SDIST]["requires-python"] == ">=3.9"
     assert "requires-python" not in files["base_lib-2.0.0rc1-py3-none-any.whl"]
 
 
@@ -276,7 +294,7 @@ def test_bytes_that_change_under_a_verified_etag_cut_the_response_short(
         if not swap["on"]:
             return None
         headers = {"ETag": f'"{md5(data)}"', "Content-Length": str(len(data))}
-        return answer(200, b"X" * len(data), headers)(request)
+        return streamed(b"X" * len(data), headers)(request)
 
     bucket = on_store.org.buckets[STORE_REGIONS[0]]
     served = serve_index(open_session(in_bucket(bucket, _only_files(swapped))))
@@ -290,6 +308,59 @@ def test_bytes_that_change_under_a_verified_etag_cut_the_response_short(
         response.read()
     assert len(cut.value.partial) < len(data)  # never the whole wrong file
     connection.close()
+    assert any(
+        "does not match the SHA-256" in line and line.endswith("; the response was cut short")
+        for line in served.log
+    )
+
+
+def test_a_read_that_fails_mid_stream_cuts_the_response_short(
+    on_store: Store, open_session: OpenSession, serve_index: ServeIndex
+) -> None:
+    data = on_store.files[WHEEL].read_bytes()
+    cut = {"on": False}
+
+    def truncated(request: AWSPreparedRequest, **kwargs: Any) -> Any:
+        if not cut["on"]:
+            return None
+        headers = {"ETag": f'"{md5(data)}"', "Content-Length": str(len(data))}
+        return streamed(data[: len(data) // 2], headers)(request)
+
+    bucket = on_store.org.buckets[STORE_REGIONS[0]]
+    served = serve_index(open_session(in_bucket(bucket, _only_files(truncated))))
+    assert served.get(f"/files/{KEY}")[2] == data  # verified: later ones stream straight
+    cut["on"] = True  # S3 sends half the bytes it announced: reading fails in its thread
+    base = urlsplit(served.base)
+    connection = http.client.HTTPConnection(base.hostname or "", base.port, timeout=30)
+    connection.request("GET", f"/files/{KEY}")
+    response = connection.getresponse()
+    with pytest.raises(http.client.IncompleteRead) as short:
+        response.read()
+    assert len(short.value.partial) < len(data)
+    connection.close()
+    (line,) = [line for line in served.log if line.endswith("; the response was cut short")]
+    assert "IncompleteRead" in line  # the read's own failure, handed over from its thread
+
+
+def test_a_staged_file_named_metadata_that_is_no_wheel_s_is_served_as_itself(
+    open_session: OpenSession, serve_index: ServeIndex, tmp_path: Path
+) -> None:
+    # Only a wheel's name followed by ".metadata" asks for core metadata: any other staged
+    # file may end in ".metadata" and is served as it is.
+    notes = tmp_path / "notes.metadata"
+    notes.write_bytes(b"staged notes, not core metadata\n")
+    staged(open_session(), "1.0.0", notes, project="odd-lib")
+    served = serve_index(open_session())
+    page = served.get("/simple/odd-lib/")[2].decode()
+    link = f'<a href="/files/odd-lib/1.0.0/notes.metadata#sha256={sha256(notes.read_bytes())}">'
+    assert f"{link}notes.metadata</a>" in page
+    status, headers, body = served.get("/files/odd-lib/1.0.0/notes.metadata")
+    assert (status, headers["Content-Type"], body) == (
+        200,
+        "application/octet-stream",
+        notes.read_bytes(),
+    )
+    assert served.get("/files/odd-lib/1.0.0/notes.metadata.metadata")[0] == 404
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@ from a moto server that enforces IAM, and real ``pip install`` and ``uv pip inst
 fresh virtual environments with ``--index-url`` pointing at it.
 
 One store (`tests.fixtures.serving.Store`: two projects, one depending on the other, with
-``Requires-Python``, a yanked and a pre-release version, staged by the real ``startifact``)
-and one server are shared by the module's tests.
+``Requires-Python``, staged by the real ``startifact stage``; a yanked and a pre-release
+version beside them) and one server are shared by the module's tests.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,8 +21,18 @@ import pytest
 from botocore.exceptions import ClientError
 from pypi_simple import ACCEPT_HTML_ONLY, ACCEPT_JSON_ONLY, PyPISimple
 
-from tests.fixtures.serving import SDIST, STORE_REGIONS, ServeProcess, Store, build_wheel
+from tests.fixtures.prewarmed import Zygote
+from tests.fixtures.serving import (
+    SDIST,
+    STORE_REGIONS,
+    ServeProcess,
+    Store,
+    build_wheel,
+    free_port,
+    wait_for,
+)
 from tests.helpers import aws_client, sha256
+from tests.test_reliability import refused_url
 
 pytestmark = pytest.mark.e2e
 
@@ -206,6 +216,35 @@ def test_a_region_that_lost_the_file_fails_over(
     assert warned[-1].endswith("; trying another region")
 
 
+def test_a_dead_region_is_failed_over_and_pip_and_uv_install(store: Store, tmp_path: Path) -> None:
+    # The first region of the organisation's order refuses connections (nobody listens on its
+    # address), for S3 and SSM alike, from the server's start; the configuration is read from
+    # the default region, the second, which is up. Pages and files come from the second.
+    dead = STORE_REGIONS[0]
+    env = {
+        **store.env(store.reader),
+        "AWS_DEFAULT_REGION": STORE_REGIONS[1],
+        "AWS_MAX_ATTEMPTS": "2",
+        "STARTIFACT_CONNECT_TIMEOUT": "1",
+    }
+    process = ServeProcess([], env, tmp_path / "stderr.txt", dead=(dead, refused_url()))
+    try:
+        assert process.first_line == (
+            f"Serving the index of {', '.join(STORE_REGIONS)} at {process.url}\n"
+        )
+        for installer, where in ((pip, "pip"), (uv, "uv")):
+            venv = new_venv(tmp_path / where)
+            ok(installer(venv, process.url, "app-tool"))
+            assert installed(venv) == {"app_tool": "1.0.0", "base_lib": "1.0.0"}
+    finally:
+        code, _ = process.stop(signal.SIGTERM)
+    assert code == 0
+    skipped = [line for line in process.stderr().splitlines() if f"{dead} skipped" in line]
+    assert skipped
+    assert "could not reach" in skipped[0]
+    assert "Traceback" not in process.stderr()
+
+
 @pytest.mark.parametrize("accept", [ACCEPT_JSON_ONLY, ACCEPT_HTML_ONLY])
 def test_a_pep_691_client_parses_every_page(accept: str, store: Store, serve: ServeProcess) -> None:
     with PyPISimple(endpoint=serve.url, accept=accept) as client:
@@ -219,24 +258,41 @@ def test_a_pep_691_client_parses_every_page(accept: str, store: Store, serve: Se
         # HTML has no way to say "no core metadata": absent (None) there
         assert package.has_metadata is True if name != SDIST else not package.has_metadata
     assert packages["base_lib-1.2.0-py3-none-any.whl"].requires_python == ">=3.99"
+    assert packages[SDIST].requires_python == ">=3.9"  # from the sdist's PKG-INFO
     yanked = packages["base_lib-1.1.0-py3-none-any.whl"]
     assert (yanked.is_yanked, yanked.yanked_reason) == (True, 'broken <badly> & "quoted"')
     assert not packages[BASE_WHEEL].is_yanked
     assert pages["base-lib"].repository_version == "1.1"
 
 
-def test_sigterm_and_ctrl_c_stop_the_server_cleanly(store: Store, tmp_path: Path) -> None:
-    signals = (signal.SIGTERM, signal.SIGINT)
-    with ThreadPoolExecutor(2) as pool:  # both start at once
-        processes = list(
-            pool.map(
-                lambda sig: ServeProcess(
-                    ["--quiet"], store.env(store.reader), tmp_path / f"{sig}.txt"
-                ),
-                signals,
+def test_sigterm_and_ctrl_c_stop_the_server_cleanly(
+    store: Store, zygote: Zygote, tmp_path: Path
+) -> None:
+    # Both forked from the worker's pre-imported startifact (a process of its own each, as
+    # `python -m hatch_startifact serve` would be, without paying for its imports again).
+    env = store.env(store.reader)
+    signals = {signal.SIGTERM: free_port(), signal.SIGINT: free_port()}
+    pids: dict[int, int] = {}
+
+    def started(sig: int) -> Callable[[int], None]:
+        return lambda pid: pids.__setitem__(sig, pid)
+
+    with ThreadPoolExecutor(2) as pool:
+        ran = {
+            sig: pool.submit(
+                zygote.run,
+                ["serve", "--quiet", "--port", str(port)],
+                env,
+                tmp_path,
+                120,
+                started(sig),
             )
-        )
-    for sig, process in zip(signals, processes, strict=True):
-        assert process.first_line.startswith("Serving the index of ")
-        code, rest = process.stop(sig)
-        assert (code, rest, process.stderr()) == (0, "", "")
+            for sig, port in signals.items()
+        }
+        for sig, port in signals.items():
+            wait_for(f"http://127.0.0.1:{port}/simple/")
+            os.kill(pids[sig], sig)
+    regions = ", ".join(STORE_REGIONS)
+    for sig, port in signals.items():
+        printed = f"Serving the index of {regions} at http://127.0.0.1:{port}/simple/\n"
+        assert ran[sig].result() == (0, printed, ""), sig

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from hatch_startifact.staging import artifacts
 from hatch_startifact.staging.artifacts import Artifact, check_paths, requires_python, same_object
 from hatch_startifact.staging.request import hash_files
 from hatch_startifact.store.metadata import CoreMetadata
-from tests.fixtures.serving import build_wheel, core_metadata
+from tests.fixtures.serving import build_sdist, build_wheel, core_metadata
 from tests.helpers import MakeFile, md5, sha256, sha256_base64
 
 MIB = 1024 * 1024
@@ -299,6 +301,45 @@ def test_files_that_are_not_wheels_with_one_metadata_have_no_core_metadata(
         path.write_bytes(content or b"sdist")
     artifact = Artifact.from_path(path)
     assert (artifact.core_metadata, artifact.core) == (None, None)
+
+
+def test_an_sdist_carries_the_requires_python_of_its_pkg_info(tmp_path: Path) -> None:
+    sdist = build_sdist(tmp_path, "my-lib", "1.0.0", requires_python=">=3.10,  <4")
+    artifact = Artifact.from_path(sdist)
+    assert (artifact.requires_python, artifact.core) == (">=3.10, <4", None)
+    assert (
+        Artifact.from_path(build_sdist(tmp_path / "b", "my-lib", "1.0.0")).requires_python is None
+    )
+
+
+def test_a_wheel_s_requires_python_is_its_core_metadata_s(tmp_path: Path) -> None:
+    wheel = build_wheel(tmp_path, "my-lib", "1.0.0", requires_python=">=3.11")
+    assert Artifact.from_path(wheel).requires_python == ">=3.11"
+
+
+@pytest.mark.parametrize("content", ["not-gzip", "no-pkg-info", "nested-pkg-info", "directory"])
+def test_an_sdist_without_a_readable_pkg_info_at_its_top_has_no_requires_python(
+    content: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "my_lib-1.0.0.tar.gz"
+    if content == "not-gzip":
+        path.write_bytes(b"not an sdist")
+    else:
+        with tarfile.open(path, "w:gz") as sdist:
+            name = {
+                "no-pkg-info": "my_lib-1.0.0/README",
+                "nested-pkg-info": "my_lib-1.0.0/src/my_lib.egg-info/PKG-INFO",
+                "directory": "my_lib-1.0.0/PKG-INFO",
+            }[content]
+            info = tarfile.TarInfo(name)
+            data = b"Requires-Python: >=3.9\n\n"
+            if content == "directory":
+                info.type = tarfile.DIRTYPE
+                sdist.addfile(info)
+            else:
+                info.size = len(data)
+                sdist.addfile(info, io.BytesIO(data))
+    assert Artifact.from_path(path).requires_python is None
 
 
 def test_requires_python_that_is_too_long_or_has_control_characters_is_dropped() -> None:

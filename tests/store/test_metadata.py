@@ -6,6 +6,7 @@ import base64
 import json
 import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from hatch_startifact.store.metadata import (
     parse_metadata_document,
     utc_now,
 )
+from tests.fixtures.serving import build_sdist
 from tests.helpers import MakeFile, sha256, sha256_base64
 
 STAGED_AT = "2026-11-23T16:00:00Z"
@@ -179,6 +181,34 @@ def test_core_metadata_that_this_tool_cannot_have_written_is_ignored(
     value: Any, artifact: Artifact
 ) -> None:
     assert parse(document_of(artifact, core_metadata=value)).core_metadata is None
+
+
+def test_requires_python_is_written_at_the_top_level_and_read_back(tmp_path: Path) -> None:
+    sdist = Artifact.from_path(build_sdist(tmp_path, "my-lib", "1.0.0", requires_python=">=3.9"))
+    data = metadata_document("my-lib", "1.0.0", sdist, {}, STAGED_AT)
+    assert read(data)["requires_python"] == ">=3.9"
+    assert "core_metadata" not in read(data)
+    assert parse_metadata_document(data, "my-lib", "1.0.0", sdist.filename).requires_python == (
+        ">=3.9"
+    )
+
+
+def test_a_document_without_requires_python_has_none_or_its_core_metadata_s(
+    artifact: Artifact,
+) -> None:
+    data = metadata_document("my-lib", "1.0.0", artifact, {}, STAGED_AT)
+    assert "requires_python" not in read(data)
+    assert parse(data).requires_python is None
+    # written before the top-level field existed: the wheel's core metadata says
+    core = {"sha256": "ab" * 32, "size": 1, "requires_python": ">=3.8"}
+    assert parse(document_of(artifact, core_metadata=core)).requires_python == ">=3.8"
+
+
+@pytest.mark.parametrize("value", [3, "", ">=3\n<script>", ">" * 201, [">=3.9"]])
+def test_requires_python_that_this_tool_cannot_have_written_is_ignored(
+    value: Any, artifact: Artifact
+) -> None:
+    assert parse(document_of(artifact, requires_python=value)).requires_python is None
 
 
 def test_parse_metadata_document_without_metadata_or_staged_at(artifact: Artifact) -> None:
