@@ -18,8 +18,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +32,7 @@ from hatch_startifact.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, Startifac
 from hatch_startifact.session import Session
 from hatch_startifact.staging.report import StageReport, YankReport
 from tests.fixtures.commands import RunCli
-from tests.fixtures.faults import Faults, Kill
+from tests.fixtures.faults import BlackHole, Faults, Kill, refused_url, send_region_to
 from tests.fixtures.moto import reset
 from tests.helpers import (
     MakeFile,
@@ -193,49 +191,6 @@ def assert_complete(org: Organisation, project: str, version: str, files: dict[s
 
 
 # ---- regions that are down or hang ---------------------------------------------------------
-
-
-class BlackHole:
-    """A TCP listener that accepts connections and never answers (a hung region)."""
-
-    def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        self.connections: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self._listener.accept()
-            except OSError:
-                return
-            self.connections.append(connection)
-
-    def close(self) -> None:
-        self._listener.close()
-        for connection in self.connections:
-            connection.close()
-
-
-def refused_url() -> str:
-    """The address of a port that nobody listens on (connection refused)."""
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"
-
-
-def send_region_to(region: str, url: str, only: str = "") -> Callable[..., None]:
-    """A ``before-send`` hook sending ``region``'s requests (whose operation matches
-    ``only``, if given) to ``url`` instead: a real connection to a dead or hung address."""
-
-    def handler(request: AWSPreparedRequest, event_name: str = "", **kwargs: Any) -> None:
-        authorization = request.headers.get("Authorization", b"")
-        if isinstance(authorization, bytes):
-            authorization = authorization.decode()
-        if f"/{region}/" in authorization and only in event_name:
-            request.url = re.sub(r"^https?://[^/]+", url, request.url)
-
-    return handler
 
 
 @pytest.fixture

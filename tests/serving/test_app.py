@@ -22,7 +22,7 @@ from botocore.compat import HTTPHeaders
 from botocore.exceptions import EndpointConnectionError
 
 from hatch_startifact.serving.pages import JSON_V1
-from tests.fixtures.serving import NO_REDIRECTS, SDIST, STORE_REGIONS, ServeIndex, Store
+from tests.fixtures.serving import NO_REDIRECTS, SDIST, STORE_REGIONS, Served, ServeIndex, Store
 from tests.helpers import Hook, OpenSession, answer, md5, session_factory, sha256, staged
 
 WHEEL = "base_lib-1.0.0-py3-none-any.whl"
@@ -270,6 +270,38 @@ def _only_files(then: Callable[..., Any]) -> Callable[..., Any]:
     return handler
 
 
+class Switched:
+    """A wheel's ``GetObject`` answered by the test once switched on: ``body`` sent as the
+    verified copy (its ETag and length), so the server streams it straight through."""
+
+    def __init__(self, verified: bytes, body: bytes) -> None:
+        self.on = False
+        self._body = body
+        self._headers = {"ETag": f'"{md5(verified)}"', "Content-Length": str(len(verified))}
+
+    def hook(self, bucket: str) -> Hook:
+        """The hook for the wheel in ``bucket``."""
+
+        def answer(request: AWSPreparedRequest, **kwargs: Any) -> Any:
+            return streamed(self._body, self._headers)(request) if self.on else None
+
+        return in_bucket(bucket, _only_files(answer))
+
+
+def cut_short(served: Served, path: str) -> bytes:
+    """GET ``path`` expecting the response to end before its announced length; what came."""
+    base = urlsplit(served.base)
+    connection = http.client.HTTPConnection(base.hostname or "", base.port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        with pytest.raises(http.client.IncompleteRead) as cut:
+            response.read()
+    finally:
+        connection.close()
+    return cut.value.partial
+
+
 def test_a_verified_copy_changed_since_is_checked_again_and_passed_over(
     on_store: Store,
     open_session: OpenSession,
@@ -288,26 +320,11 @@ def test_bytes_that_change_under_a_verified_etag_cut_the_response_short(
     on_store: Store, open_session: OpenSession, serve_index: ServeIndex
 ) -> None:
     data = on_store.files[WHEEL].read_bytes()
-    swap = {"on": False}
-
-    def swapped(request: AWSPreparedRequest, **kwargs: Any) -> Any:
-        if not swap["on"]:
-            return None
-        headers = {"ETag": f'"{md5(data)}"', "Content-Length": str(len(data))}
-        return streamed(b"X" * len(data), headers)(request)
-
-    bucket = on_store.org.buckets[STORE_REGIONS[0]]
-    served = serve_index(open_session(in_bucket(bucket, _only_files(swapped))))
+    swapped = Switched(data, b"X" * len(data))
+    served = serve_index(open_session(swapped.hook(on_store.org.buckets[STORE_REGIONS[0]])))
     assert served.get(f"/files/{KEY}")[2] == data
-    swap["on"] = True
-    base = urlsplit(served.base)
-    connection = http.client.HTTPConnection(base.hostname or "", base.port, timeout=30)
-    connection.request("GET", f"/files/{KEY}")
-    response = connection.getresponse()
-    with pytest.raises(http.client.IncompleteRead) as cut:
-        response.read()
-    assert len(cut.value.partial) < len(data)  # never the whole wrong file
-    connection.close()
+    swapped.on = True
+    assert len(cut_short(served, f"/files/{KEY}")) < len(data)  # never the whole wrong file
     assert any(
         "does not match the SHA-256" in line and line.endswith("; the response was cut short")
         for line in served.log
@@ -318,26 +335,11 @@ def test_a_read_that_fails_mid_stream_cuts_the_response_short(
     on_store: Store, open_session: OpenSession, serve_index: ServeIndex
 ) -> None:
     data = on_store.files[WHEEL].read_bytes()
-    cut = {"on": False}
-
-    def truncated(request: AWSPreparedRequest, **kwargs: Any) -> Any:
-        if not cut["on"]:
-            return None
-        headers = {"ETag": f'"{md5(data)}"', "Content-Length": str(len(data))}
-        return streamed(data[: len(data) // 2], headers)(request)
-
-    bucket = on_store.org.buckets[STORE_REGIONS[0]]
-    served = serve_index(open_session(in_bucket(bucket, _only_files(truncated))))
+    truncated = Switched(data, data[: len(data) // 2])
+    served = serve_index(open_session(truncated.hook(on_store.org.buckets[STORE_REGIONS[0]])))
     assert served.get(f"/files/{KEY}")[2] == data  # verified: later ones stream straight
-    cut["on"] = True  # S3 sends half the bytes it announced: reading fails in its thread
-    base = urlsplit(served.base)
-    connection = http.client.HTTPConnection(base.hostname or "", base.port, timeout=30)
-    connection.request("GET", f"/files/{KEY}")
-    response = connection.getresponse()
-    with pytest.raises(http.client.IncompleteRead) as short:
-        response.read()
-    assert len(short.value.partial) < len(data)
-    connection.close()
+    truncated.on = True  # S3 sends half the bytes it announced: reading fails in its thread
+    assert len(cut_short(served, f"/files/{KEY}")) < len(data)
     (line,) = [line for line in served.log if line.endswith("; the response was cut short")]
     assert "IncompleteRead" in line  # the read's own failure, handed over from its thread
 

@@ -21,6 +21,7 @@ import pytest
 from botocore.exceptions import ClientError
 from pypi_simple import ACCEPT_HTML_ONLY, ACCEPT_JSON_ONLY, PyPISimple
 
+from tests.fixtures.faults import refused_url
 from tests.fixtures.prewarmed import Zygote
 from tests.fixtures.serving import (
     SDIST,
@@ -32,7 +33,6 @@ from tests.fixtures.serving import (
     wait_for,
 )
 from tests.helpers import aws_client, sha256
-from tests.test_reliability import refused_url
 
 pytestmark = pytest.mark.e2e
 
