@@ -3,10 +3,12 @@
 - a project page of 100 versions x 2 files: cold (the first request of a new server, every
   metadata document read at ``--rtt-ms``, with the CPU time it cost the server and each moto
   process) and warm (the median of 20 requests after it);
-- a 50 MB wheel: a direct boto3 download against the server's first (verified into a spool)
-  and later (streamed) downloads, each the median of ``--runs``;
-- 32 concurrent downloads of a 20 MB wheel from a ``startifact serve`` process: its peak RSS
-  (``VmHWM``) after one download and after the 32.
+- from a ``startifact serve`` process (its own process, as users run it; one region, no
+  emulated round trip): a 50 MB wheel's first download (verified into a spool) and the median
+  of ``--runs`` later (streamed) ones, each streamed download right after a direct boto3
+  download of the same object from the same moto process (their median is the baseline);
+  then 32 concurrent downloads of a 20 MB wheel, and the server's peak RSS (``VmHWM``) after
+  one download and after the 32.
 """
 
 from __future__ import annotations
@@ -82,9 +84,10 @@ def _get(url: str) -> tuple[float, int]:
     return time.perf_counter() - started, total
 
 
-def _direct(session: boto3.Session, region: str, bucket: str, key: str) -> float:
+def _direct(s3: Any, bucket: str, key: str) -> float:
+    """One download through an existing client (its creation is not timed)."""
     started = time.perf_counter()
-    body = session.client("s3", region_name=region).get_object(Bucket=bucket, Key=key)["Body"]
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"]
     for _ in body.iter_chunks(1024 * 1024):
         pass
     return time.perf_counter() - started
@@ -128,18 +131,10 @@ def serve_workload(
             results["page_warm_ms"] = 1000 * statistics.median(
                 _get(f"{base}{PAGE_PROJECT}/")[0] for _ in range(20)
             )
-            region = session.regions[0]
-            key = f"big-lib/1.0.0/{big.name}"
-            results["wheel_direct_s"] = statistics.median(
-                _direct(routed, region, buckets[region], key) for _ in range(runs)
-            )
-            url = base.replace("/simple/", f"/files/{key}")
-            results["wheel_first_s"] = _get(url)[0]
-            results["wheel_streamed_s"] = statistics.median(_get(url)[0] for _ in range(runs))
         finally:
             server.shutdown()
             server.server_close()
-    results["rss"] = concurrent_rss(work, env)
+    results.update(served_process(work, env, f"big-lib/1.0.0/{big.name}", buckets, runs))
     return results
 
 
@@ -150,11 +145,15 @@ def _vm_hwm(pid: int) -> float:
     return float("nan")
 
 
-def concurrent_rss(work: Path, env: dict[str, str]) -> dict[str, float]:
-    """Peak RSS of a ``startifact serve`` process (one region, no emulated round trip) after
-    one download of a 20 MB wheel and after 32 at once."""
+def served_process(
+    work: Path, env: dict[str, str], big_key: str, buckets: dict[str, str], runs: int
+) -> dict[str, Any]:
+    """A ``startifact serve`` process (one region, no emulated round trip): the 50 MB wheel
+    at ``big_key`` downloaded through it against directly, and its peak RSS after one
+    download of a 20 MB wheel and after 32 at once."""
     wheel = make_wheel(work / "rss_lib-1.0.0-py3-none-any.whl", 20 * MB)
     region = env["AWS_DEFAULT_REGION"]
+    direct = boto3.Session(region_name=region).client("s3")
     stage = [sys.executable, "-m", "hatch_startifact", "stage", "rss-lib", "1.0.0", str(wheel)]
     subprocess.run(
         [*stage, "--regions", region],
@@ -171,6 +170,9 @@ def concurrent_rss(work: Path, env: dict[str, str]) -> dict[str, float]:
     try:
         assert process.stdout is not None
         base = process.stdout.readline().rsplit(" at ", 1)[1].strip()
+        big = base.replace("/simple/", f"/files/{big_key}")
+        first = _get(big)[0]
+        pairs = [(_direct(direct, buckets[region], big_key), _get(big)[0]) for _ in range(runs)]
         url = base.replace("/simple/", f"/files/rss-lib/1.0.0/{wheel.name}")
         _get(url)
         _get(url)
@@ -178,7 +180,12 @@ def concurrent_rss(work: Path, env: dict[str, str]) -> dict[str, float]:
         with ThreadPoolExecutor(32) as pool:
             sizes = list(pool.map(lambda _: _get(url)[1], range(32)))
         assert sizes == [wheel.stat().st_size] * 32
-        return {"after_one_mb": one, "after_32_concurrent_mb": _vm_hwm(process.pid)}
+        return {
+            "wheel_direct_s": statistics.median(d for d, _ in pairs),
+            "wheel_first_s": first,
+            "wheel_streamed_s": statistics.median(s for _, s in pairs),
+            "rss": {"after_one_mb": one, "after_32_concurrent_mb": _vm_hwm(process.pid)},
+        }
     finally:
         process.terminate()
         process.wait(30)

@@ -97,13 +97,15 @@ class Files:
         with self._lock:
             etag = self._verified.get(where)
         if etag is not None:
-            opened = self._aws.region(region).open_object(bucket, wanted.key, if_match=etag)
+            opened = self._aws.region(region).open_object(
+                bucket, wanted.key, if_match=etag, chunk_size=CHUNK
+            )
             if opened is not None:
                 self._stream(opened, wanted, respond, region, bucket)
                 return
             with self._lock:  # changed since it was verified: check it again
                 self._verified.pop(where, None)
-        opened = self._aws.region(region).open_object(bucket, wanted.key)
+        opened = self._aws.region(region).open_object(bucket, wanted.key, chunk_size=CHUNK)
         assert opened is not None  # only a conditional read finds a changed object
         with tempfile.SpooledTemporaryFile(IN_MEMORY) as spool:
             self._spool(opened, wanted, spool, region, bucket)
