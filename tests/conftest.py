@@ -7,6 +7,7 @@ helpers the tests share are in `tests.helpers`.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -102,6 +103,26 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(f"{what}: {n}")
     if _REPORT_PATH:
         Path(_REPORT_PATH).write_text(json.dumps(TALLY.counts, indent=2, sort_keys=True) + "\n")
+
+
+# ---- garbage collection ----------------------------------------------------------------------
+
+#: How many collections of the middle generation between two of the oldest (Python's default
+#: is 10). A test worker holds about half a million objects (botocore's models, moto's
+#: backends, the collected tests); each full collection scans them all, and with the default
+#: a worker spent 10 to 13 s of a 62 to 70 s unit tier in them (``gc.callbacks``, Python 3.12).
+#: With 100 it spent about 4 s and finished about 10 % sooner, at about 100 MB more peak memory
+#: per worker. The tests themselves are unchanged; only when cyclic garbage is collected.
+OLDEST_GENERATION_EVERY = 100
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """After collection: what exists now (modules, the tests) stays, so it is frozen out of
+    every later collection, and the oldest generation is collected less often."""
+    gc.collect()
+    gc.freeze()
+    youngest, middle, _ = gc.get_threshold()
+    gc.set_threshold(youngest, middle, OLDEST_GENERATION_EVERY)
 
 
 # ---- the environment -------------------------------------------------------------------------
