@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import boto3
 import pytest
+import urllib3
 from botocore.awsrequest import AWSPreparedRequest
-from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+from botocore.exceptions import (
+    ClientError,
+    EndpointConnectionError,
+    IncompleteReadError,
+    NoCredentialsError,
+    ReadTimeoutError,
+    ResponseStreamingError,
+)
+from botocore.response import StreamingBody
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
@@ -320,6 +330,82 @@ def test_upload_artifact_to_a_missing_bucket_raises_not_found_naming_the_bucket(
         f"bucket 'no-such-bucket-anywhere' does not exist in {REGION}: "
         "check the bucket name parameter"
     )
+
+
+# ---- reading objects ----------------------------------------------------------------------
+
+
+def _streaming(raw: object, size: int) -> StreamingBody:
+    """botocore's body of a response, over ``raw``."""
+    return StreamingBody(cast("IO[bytes]", raw), size)
+
+
+def _urllib3(data: bytes) -> urllib3.HTTPResponse:
+    """The response botocore's body reads from, over ``data``."""
+    return urllib3.HTTPResponse(io.BytesIO(data), status=200, preload_content=False)
+
+
+def test_body_chunks_give_every_byte_at_most_chunk_size_at_a_time() -> None:
+    data = bytes(range(256)) * 1000
+    chunks = list(aws._body_chunks(_streaming(_urllib3(data), len(data)), len(data), 4096))
+    assert b"".join(chunks) == data
+    assert max(len(chunk) for chunk in chunks) == 4096
+
+
+def test_body_chunks_of_fewer_bytes_than_announced_fail_as_botocore_s_do() -> None:
+    data = b"x" * 10_000
+    with pytest.raises(IncompleteReadError, match="10000"):
+        list(aws._body_chunks(_streaming(_urllib3(data[:6000]), len(data)), len(data), 4096))
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected"),
+    [
+        (
+            urllib3.exceptions.ReadTimeoutError(
+                urllib3.HTTPConnectionPool("127.0.0.1"), "/key", "timed out"
+            ),
+            ReadTimeoutError,
+        ),
+        (urllib3.exceptions.ProtocolError("connection broken"), ResponseStreamingError),
+    ],
+)
+def test_body_chunks_that_fail_mid_read_raise_botocore_s_errors(
+    raised: Exception, expected: type[Exception]
+) -> None:
+    class Failing:
+        def read1(self, amount: int) -> bytes:
+            raise raised
+
+    with pytest.raises(expected):
+        list(aws._body_chunks(_streaming(Failing(), 10), 10, 4096))
+
+
+def test_body_chunks_without_read1_read_through_botocore() -> None:
+    class Plain:  # as urllib3 1.26's response: read, no read1
+        def __init__(self, data: bytes) -> None:
+            self._data = io.BytesIO(data)
+
+        def read(self, amount: int | None = None) -> bytes:
+            return self._data.read(amount)
+
+    data = b"y" * 10_000
+    chunks = list(aws._body_chunks(_streaming(Plain(data), len(data)), len(data), 4096))
+    assert [len(chunk) for chunk in chunks] == [4096, 4096, 1808]
+    with pytest.raises(IncompleteReadError):
+        list(aws._body_chunks(_streaming(Plain(data[:10]), len(data)), len(data), 4096))
+
+
+def test_open_object_streams_the_bytes_with_size_and_etag(region: Region, s3: S3Client) -> None:
+    data = bytes(range(256)) * 4000
+    s3.put_object(Bucket=BUCKET, Key="big", Body=data)
+    opened = region.open_object(BUCKET, "big", chunk_size=65536)
+    assert opened is not None
+    try:
+        assert (opened.size, opened.etag) == (len(data), md5(data))
+        assert b"".join(opened.chunks) == data
+    finally:
+        opened.close()
 
 
 # ---- failures, through real clients -------------------------------------------------------

@@ -20,7 +20,7 @@ import hashlib
 import queue
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Protocol
 
@@ -29,8 +29,8 @@ from hatch_startifact.errors import IntegrityError, StartifactError, Unavailable
 
 #: Bytes read from S3 and sent to the client at a time.
 CHUNK = 256 * 1024
-#: Chunks waiting between two steps of a streamed download (read, hashed, sent).
-AHEAD = 1
+#: Chunks of a streamed download sent but not yet hashed, at most.
+BEHIND = 4
 #: A spool's bytes kept in memory before it moves to a temporary file.
 IN_MEMORY = 512 * 1024
 
@@ -140,20 +140,22 @@ class Files:
                 self._verified.pop((region, bucket, wanted.key), None)
             raise
         respond.begin(wanted.size)
-        reading = _Reading(opened)
+        hashing = _Hashing()
         held: bytes | None = None
         try:
-            for chunk in reading:
-                if held is not None:
-                    respond.write(held)
-                held = chunk
+            try:
+                for chunk in opened.chunks:
+                    hashing.add(chunk)
+                    if held is not None:
+                        respond.write(held)
+                    held = chunk
+            finally:
+                got = hashing.hexdigest()
+                opened.close()
         except StartifactError as error:
             raise AbortedError(f"{error}; the response was cut short") from error
-        finally:
-            reading.stop()
-            opened.close()
         try:
-            _check_digest(reading.hexdigest(), wanted, region, bucket)
+            _check_digest(got, wanted, region, bucket)
         except IntegrityError as error:
             with self._lock:
                 self._verified.pop((region, bucket, wanted.key), None)
@@ -162,78 +164,30 @@ class Files:
             respond.write(held)
 
 
-class _Reading:
-    """An object's chunks read in one thread and hashed in another while the previous ones
-    are sent, so that reading from S3, hashing and sending overlap (socket reads and
-    ``hashlib`` release the interpreter lock); at most `AHEAD` chunks wait between two steps,
-    so memory stays flat. Iterating gives the chunks in order, then raises what reading
-    raised, if anything."""
+class _Hashing:
+    """A SHA-256 computed in a thread of its own, behind the sending: the chunks are sent as
+    they are read (the socket's buffers read ahead), and hashed meanwhile on the other core
+    (``hashlib`` releases the interpreter lock); at most `BEHIND` chunks wait, so memory stays
+    flat."""
 
-    def __init__(self, opened: ObjectStream) -> None:
+    def __init__(self) -> None:
         self._digest = hashlib.sha256()
-        self._stopped = threading.Event()
-        read: _Queue = queue.Queue(AHEAD)
-        self._hashed: _Queue = queue.Queue(AHEAD)
-        self._threads = (
-            threading.Thread(target=self._pass, args=(opened.chunks, read, None)),
-            threading.Thread(
-                target=self._pass, args=(self._taken(read), self._hashed, self._digest.update)
-            ),
-        )
-        for thread in self._threads:
-            thread.daemon = True
-            thread.start()
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(BEHIND)
+        self._thread = threading.Thread(target=self._hash, daemon=True)
+        self._thread.start()
 
-    def _pass(
-        self, chunks: Iterator[bytes], into: _Queue, each: Callable[[bytes], None] | None
-    ) -> None:
-        last: bytes | BaseException | None = None
-        try:
-            for chunk in chunks:
-                if each is not None:
-                    each(chunk)
-                if not self._put(into, chunk):
-                    return
-        except BaseException as error:  # handed on to the sending thread, which raises it
-            last = error
-        self._put(into, last)
+    def _hash(self) -> None:
+        while (chunk := self._chunks.get()) is not None:
+            self._digest.update(chunk)
 
-    def _put(self, into: _Queue, item: bytes | BaseException | None) -> bool:
-        while not self._stopped.is_set():
-            try:
-                into.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _taken(self, source: _Queue) -> Iterator[bytes]:
-        while not self._stopped.is_set():
-            try:
-                item = source.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self._taken(self._hashed)
-
-    def stop(self) -> None:
-        """Stop reading (once every chunk was taken, or the client went away) and wait."""
-        self._stopped.set()
-        for thread in self._threads:
-            thread.join()
+    def add(self, chunk: bytes) -> None:
+        self._chunks.put(chunk)
 
     def hexdigest(self) -> str:
-        """The SHA-256 of every chunk read (once `stop` returned)."""
+        """The SHA-256 of every chunk added (call once, last)."""
+        self._chunks.put(None)
+        self._thread.join()
         return self._digest.hexdigest()
-
-
-_Queue = queue.Queue[bytes | BaseException | None]
 
 
 def _check_size(opened: ObjectStream, wanted: Wanted, region: str, bucket: str) -> None:
