@@ -375,6 +375,13 @@ def main() -> int:
         help="only the startifact serve workload (a 100-version project page cold and warm, "
         "a 50 MB wheel served against a direct download, 32 concurrent downloads' peak RSS)",
     )
+    parser.add_argument(
+        "--link-mb-s",
+        type=float,
+        default=90,
+        help="--serve: also download the 50 MB wheel directly and through the server over an "
+        "emulated link of --rtt-ms and this many MB/s per connection (0 skips it)",
+    )
     parser.add_argument("--output", default="benchmarks/results/latest.json")
     parser.add_argument(
         "--moto-in-process",
@@ -428,7 +435,14 @@ def main() -> int:
                 buckets = prepare(endpoints, REGIONS[:2], hinted=True)
                 pids = tuple(s._process.pid for s in servers if s._process)
                 results["serve"] = serve_workload(
-                    session, buckets, args.runs, work, dict(os.environ), pids
+                    session,
+                    buckets,
+                    args.runs,
+                    work,
+                    dict(os.environ),
+                    pids,
+                    rtt_ms=args.rtt_ms,
+                    link_mb_s=args.link_mb_s,
                 )
                 serve_report(results)
             results["cli"] = (

@@ -5,7 +5,8 @@ points ``AWS_ENDPOINT_URL`` here: each request is held for the emulated round tr
 its region's moto server (the region is read from the request's SigV4 credential scope), and
 answered. Every request is logged with when it arrived and when it was answered, so the
 benchmark can count the round trips a command takes one after another (`round_trips`) and when
-its first request left (`first_request`).
+its first request left (`first_request`). With a ``rate``, every answer's body is also sent at
+most that many bytes a second, as one connection to S3 over a real network would bring it.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ _HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "up
 class Router:
     """The router: ``start()`` gives its endpoint; ``log`` holds (arrived, answered, what)."""
 
-    def __init__(self, endpoints: dict[str, str], rtt_ms: float) -> None:
+    def __init__(self, endpoints: dict[str, str], rtt_ms: float, rate: float = 0) -> None:
         self.endpoints = endpoints
         self.rtt = rtt_ms / 1000
+        #: bytes a second of each answer's body (0: as fast as the loopback goes)
+        self.rate = rate
         self.log: list[tuple[float, float, str]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -84,10 +87,25 @@ class Router:
         handler.send_header("Content-Length", str(len(payload)))
         handler.end_headers()
         if handler.command != "HEAD":
-            handler.wfile.write(payload)
+            self._send(handler, payload)
         what = handler.headers.get("X-Amz-Target") or f"{handler.command} {handler.path}"
         with self._lock:
             self.log.append((arrived, time.monotonic(), f"{region} {what}"))
+
+    def _send(self, handler: BaseHTTPRequestHandler, payload: bytes) -> None:
+        if not self.rate:
+            handler.wfile.write(payload)
+            return
+        started, view = time.monotonic(), memoryview(payload)
+        for offset in range(0, len(view), _SLICE):
+            ahead = started + offset / self.rate - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
+            handler.wfile.write(view[offset : offset + _SLICE])
+
+
+#: Bytes sent at a time when the rate is limited.
+_SLICE = 64 * 1024
 
 
 def round_trips(log: list[tuple[float, float, str]]) -> int:

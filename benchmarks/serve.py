@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from latency import Router
 
 from hatch_startifact.serving.app import build_index, make_server, url_of
 from hatch_startifact.session import Session
@@ -106,6 +107,8 @@ def serve_workload(
     work: Path,
     env: dict[str, str],
     moto_pids: tuple[int, ...] = (),
+    rtt_ms: float = 80,
+    link_mb_s: float = 0,
 ) -> dict[str, Any]:
     """Every figure of the workload (the store prepared by the caller, ``routed`` the session
     with the emulated round trip); the CPU time the cold page cost this process (the server)
@@ -134,7 +137,11 @@ def serve_workload(
         finally:
             server.shutdown()
             server.server_close()
-    results.update(served_process(work, env, f"big-lib/1.0.0/{big.name}", buckets, runs))
+    big_key = f"big-lib/1.0.0/{big.name}"
+    results.update(served_process(work, env, big_key, buckets, runs))
+    if link_mb_s:
+        region = env["AWS_DEFAULT_REGION"]
+        results["link"] = over_link(env, big_key, buckets[region], runs, rtt_ms, link_mb_s)
     return results
 
 
@@ -161,18 +168,16 @@ def served_process(
         check=True,
         capture_output=True,
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hatch_startifact", "serve", "--quiet", "--regions", region],
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    process, base = _serve(env, region)
     try:
-        assert process.stdout is not None
-        base = process.stdout.readline().rsplit(" at ", 1)[1].strip()
         big = base.replace("/simple/", f"/files/{big_key}")
         first = _get(big)[0]
-        pairs = [(_direct(direct, buckets[region], big_key), _get(big)[0]) for _ in range(runs)]
+        pairs, cpu = [], []
+        for _ in range(runs):
+            direct_s = _direct(direct, buckets[region], big_key)
+            before = _cpu_s(process.pid)
+            pairs.append((direct_s, _get(big)[0]))
+            cpu.append(_cpu_s(process.pid) - before)
         url = base.replace("/simple/", f"/files/rss-lib/1.0.0/{wheel.name}")
         _get(url)
         _get(url)
@@ -184,11 +189,51 @@ def served_process(
             "wheel_direct_s": statistics.median(d for d, _ in pairs),
             "wheel_first_s": first,
             "wheel_streamed_s": statistics.median(s for _, s in pairs),
+            "wheel_streamed_server_cpu_s": statistics.median(cpu),
             "rss": {"after_one_mb": one, "after_32_concurrent_mb": _vm_hwm(process.pid)},
         }
     finally:
         process.terminate()
         process.wait(30)
+
+
+def _serve(env: dict[str, str], region: str) -> tuple[subprocess.Popen[str], str]:
+    """A ``startifact serve`` process of one region, and its index URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hatch_startifact", "serve", "--quiet", "--regions", region],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    return process, process.stdout.readline().rsplit(" at ", 1)[1].strip()
+
+
+def over_link(
+    env: dict[str, str], big_key: str, bucket: str, runs: int, rtt_ms: float, mb_s: float
+) -> dict[str, Any]:
+    """The 50 MB wheel at ``big_key`` downloaded directly and through a ``startifact serve``
+    process (after its first, verified download), each from S3 through a router that adds
+    ``rtt_ms`` to every request and sends every body at ``mb_s`` MB a second: one connection
+    to S3 over a network, while the client and the server share the machine."""
+    router = Router({env["AWS_DEFAULT_REGION"]: env["AWS_ENDPOINT_URL"]}, rtt_ms, mb_s * MB)
+    endpoint = router.start()
+    process, base = _serve({**env, "AWS_ENDPOINT_URL": endpoint}, env["AWS_DEFAULT_REGION"])
+    try:
+        direct = boto3.Session().client("s3", endpoint_url=endpoint)
+        big = base.replace("/simple/", f"/files/{big_key}")
+        _get(big)
+        pairs = [(_direct(direct, bucket, big_key), _get(big)[0]) for _ in range(runs)]
+        return {
+            "rtt_ms": rtt_ms,
+            "mb_s": mb_s,
+            "direct_s": statistics.median(d for d, _ in pairs),
+            "streamed_s": statistics.median(s for _, s in pairs),
+        }
+    finally:
+        process.terminate()
+        process.wait(30)
+        router.stop()
 
 
 def serve_report(results: dict[str, Any]) -> None:
@@ -203,8 +248,17 @@ def serve_report(results: dict[str, Any]) -> None:
     print(
         f"50 MB wheel: direct boto3 {direct:.2f} s, served first {serve['wheel_first_s']:.2f} s "
         f"({direct / serve['wheel_first_s']:.0%}), streamed {streamed:.2f} s "
-        f"({direct / streamed:.0%} of direct throughput)"
+        f"({direct / streamed:.0%} of direct throughput; the server's CPU "
+        f"{serve['wheel_streamed_server_cpu_s']:.2f} s)"
     )
+    link = serve.get("link")
+    if link:
+        print(
+            f"50 MB wheel over an emulated link ({link['rtt_ms']:g} ms, {link['mb_s']:g} MB/s per "
+            f"connection): direct boto3 {link['direct_s']:.2f} s, streamed "
+            f"{link['streamed_s']:.2f} s ({link['direct_s'] / link['streamed_s']:.0%} of direct "
+            "throughput)"
+        )
     rss = serve["rss"]
     print(
         f"serve peak RSS: {rss['after_one_mb']:.0f} MB after one 20 MB download, "
