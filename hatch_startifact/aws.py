@@ -34,6 +34,7 @@ from botocore.exceptions import (
     ResponseStreamingError,
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.response import StreamingBody
 from s3transfer.manager import TransferConfig, TransferManager
 from s3transfer.subscribers import BaseSubscriber
 from s3transfer.utils import ChunksizeAdjuster
@@ -685,10 +686,14 @@ def _body_chunks(body: Any, size: int, chunk_size: int) -> Iterator[bytes]:
     a server streaming to its own clients pays for every download. urllib3's ``read1``
     (urllib3 2, under the body botocore returns) gives what one read of the socket brought,
     with the failures botocore would give: a read timeout, a broken stream, and fewer bytes
-    than the response's length. Anything else (urllib3 1.26) reads through botocore.
+    than the response's length. Anything else reads through botocore: a body botocore checks
+    against S3's checksum of the whole object (a subclass: an object uploaded in one request;
+    one uploaded in parts has a composite checksum, which botocore does not check), an empty
+    body (read to its end, its connection goes back to the pool), urllib3 1.26.
     """
-    read1 = getattr(getattr(body, "_raw_stream", None), "read1", None)
-    if read1 is None:
+    raw = getattr(body, "_raw_stream", None)
+    read1 = getattr(raw, "read1", None)
+    if type(body) is not StreamingBody or read1 is None or size == 0:
         yield from body.iter_chunks(chunk_size)
         return
     left = size

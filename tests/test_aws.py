@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 from collections.abc import Callable, Iterator
@@ -15,11 +16,13 @@ from botocore.awsrequest import AWSPreparedRequest
 from botocore.exceptions import (
     ClientError,
     EndpointConnectionError,
+    FlexibleChecksumError,
     IncompleteReadError,
     NoCredentialsError,
     ReadTimeoutError,
     ResponseStreamingError,
 )
+from botocore.httpchecksum import Sha256Checksum, StreamingChecksumBody
 from botocore.response import StreamingBody
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
@@ -394,6 +397,24 @@ def test_body_chunks_without_read1_read_through_botocore() -> None:
     assert [len(chunk) for chunk in chunks] == [4096, 4096, 1808]
     with pytest.raises(IncompleteReadError):
         list(aws._body_chunks(_streaming(Plain(data[:10]), len(data)), len(data), 4096))
+
+
+def test_body_chunks_of_a_body_botocore_checks_keep_botocore_s_check() -> None:
+    # An object uploaded in one request has S3's checksum of its whole content: botocore
+    # checks it as it reads, and a body it checks is read through botocore.
+    data = b"z" * 10_000
+    wrong = base64.b64encode(hashlib.sha256(b"other").digest()).decode()
+    raw = cast("IO[bytes]", _urllib3(data))
+    body = StreamingChecksumBody(raw, len(data), Sha256Checksum(), wrong)
+    with pytest.raises(FlexibleChecksumError):
+        list(aws._body_chunks(body, len(data), 4096))
+
+
+def test_body_chunks_of_an_empty_body_read_it_to_its_end_through_botocore() -> None:
+    # Read to its end, a response's connection goes back to the pool.
+    raw = _urllib3(b"")
+    assert list(aws._body_chunks(_streaming(raw, 0), 0, 4096)) == []
+    assert raw.isclosed()
 
 
 def test_open_object_streams_the_bytes_with_size_and_etag(region: Region, s3: S3Client) -> None:

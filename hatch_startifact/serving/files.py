@@ -139,21 +139,23 @@ class Files:
             with self._lock:
                 self._verified.pop((region, bucket, wanted.key), None)
             raise
-        respond.begin(wanted.size)
-        hashing = _Hashing()
+        hashing: _Hashing | None = None
         held: bytes | None = None
         try:
-            try:
-                for chunk in opened.chunks:
-                    hashing.add(chunk)
-                    if held is not None:
-                        respond.write(held)
-                    held = chunk
-            finally:
-                got = hashing.hexdigest()
-                opened.close()
+            respond.begin(wanted.size)
+            hashing = _Hashing()
+            for chunk in opened.chunks:
+                hashing.add(chunk)
+                if held is not None:
+                    respond.write(held)
+                held = chunk
         except StartifactError as error:
             raise AbortedError(f"{error}; the response was cut short") from error
+        finally:
+            try:
+                opened.close()
+            finally:
+                got = hashing.hexdigest() if hashing is not None else ""
         try:
             _check_digest(got, wanted, region, bucket)
         except IntegrityError as error:
