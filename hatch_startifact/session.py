@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from hatch_startifact.aws import Aws, Boto3Session
     from hatch_startifact.plugins.host import Plugins
     from hatch_startifact.reading.downloads import Downloaded
-    from hatch_startifact.reading.reader import Reader, VersionInfo, VersionSummary
+    from hatch_startifact.reading.found import VersionInfo, VersionSummary
+    from hatch_startifact.reading.reader import Reader
     from hatch_startifact.staging.migrating import MigrationReport, Moved
     from hatch_startifact.staging.regional import Survey
     from hatch_startifact.staging.report import Listener, StageReport, YankReport
@@ -422,8 +423,8 @@ def __getattr__(name: str) -> object:
         "StageReport": "hatch_startifact.staging.report",
         "StageRequest": "hatch_startifact.staging.request",
         "StagedFile": "hatch_startifact.store.metadata",
-        "VersionInfo": "hatch_startifact.reading.reader",
-        "VersionSummary": "hatch_startifact.reading.reader",
+        "VersionInfo": "hatch_startifact.reading.found",
+        "VersionSummary": "hatch_startifact.reading.found",
         "Yank": "hatch_startifact.store.yanks",
         "YankReport": "hatch_startifact.staging.report",
     }

@@ -29,7 +29,7 @@ from botocore.exceptions import ClientError
 
 from hatch_startifact.aws import MULTIPART_THRESHOLD
 from hatch_startifact.errors import EXIT_ERROR, EXIT_OK, ConflictError, StartifactError
-from hatch_startifact.reading.reader import VersionSummary
+from hatch_startifact.reading.found import VersionSummary
 from hatch_startifact.staging.artifacts import Artifact
 from hatch_startifact.staging.report import StageReport, Status
 from tests.fixtures.seaweedfs import Stores, s3_client

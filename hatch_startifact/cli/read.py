@@ -14,7 +14,7 @@ from hatch_startifact.cli.parser import settings_of
 from hatch_startifact.display import ProgressBar, format_size
 from hatch_startifact.errors import StartifactError
 from hatch_startifact.reading.downloads import Downloaded, select
-from hatch_startifact.reading.reader import VersionInfo, VersionSummary
+from hatch_startifact.reading.found import VersionInfo, VersionSummary
 from hatch_startifact.session import Session
 from hatch_startifact.store.metadata import StagedFile
 from hatch_startifact.store.names import check_project

@@ -27,7 +27,7 @@ from hatch_startifact.errors import (
     UnavailableError,
 )
 from hatch_startifact.parallel import per_region
-from hatch_startifact.reading.reader import Located, VersionInfo, Warn
+from hatch_startifact.reading.found import Located, VersionInfo, Warn
 from hatch_startifact.store.metadata import StagedFile
 from hatch_startifact.store.names import shown
 

@@ -1,17 +1,18 @@
-"""The reading side: the latest version, staged versions, a version's files, verified downloads.
+"""The reader: the latest version, staged versions and a version's files, read from every
+region at once.
 
 Everything works with the Read grant alone (``ssm:GetParameter``, ``s3:GetObject``): a reader
-never lists a bucket. Regions are tried in a shuffled order and any failure moves on to the
-next region, so a region that is down, lacks its bucket name parameter or holds a tampered
-object costs a warning, not the download.
+never lists a bucket. Regions are read in parallel and any failure costs a warning, not the
+answer, so a region that is down, lacks its bucket name parameter or holds a tampered
+document is passed over. What it finds is in `found`; which version is the latest, in
+`latest`; versions Startifact 1.x staged, in `legacy`; verified downloads, in `downloads`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 from packaging.version import Version
 
@@ -19,7 +20,6 @@ from hatch_startifact.aws import Aws
 from hatch_startifact.config.organisation import OrganisationConfig
 from hatch_startifact.errors import (
     AccessDeniedError,
-    AllYankedError,
     DocumentError,
     IntegrityError,
     NoSuchProjectError,
@@ -28,87 +28,26 @@ from hatch_startifact.errors import (
     UnavailableError,
 )
 from hatch_startifact.parallel import per_region
-from hatch_startifact.store.buckets import in_bucket
-from hatch_startifact.store.index import ProjectIndex, choose_latest
-from hatch_startifact.store.legacy import (
-    LegacyLayout,
-    legacy_filename,
-    parse_legacy_metadata,
-    parse_version,
-    user_metadata,
+from hatch_startifact.reading.found import (
+    INDEX_LIMIT,
+    MARKER_LIMIT,
+    METADATA_LIMIT,
+    Indexed,
+    Located,
+    VersionInfo,
+    VersionSummary,
+    Warn,
+    candidate_names,
+    reason,
 )
+from hatch_startifact.reading.latest import choose, not_yanked
+from hatch_startifact.reading.legacy import LegacyReader
+from hatch_startifact.store.buckets import in_bucket
+from hatch_startifact.store.index import ProjectIndex
+from hatch_startifact.store.legacy import parse_version
 from hatch_startifact.store.metadata import StagedFile, parse_metadata_document
 from hatch_startifact.store.names import is_normalised_version
 from hatch_startifact.store.yanks import Yank, parse_marker
-
-INDEX_LIMIT = 16 * 1024 * 1024
-METADATA_LIMIT = 1024 * 1024
-MARKER_LIMIT = 64 * 1024
-Warn = Callable[[str], None]
-#: A region's bucket and the project's index there.
-Indexed = tuple[str, "ProjectIndex"]
-
-
-@dataclass(frozen=True)
-class VersionSummary:
-    """One staged version: its file names, the regions whose index lists it, and its yank
-    (``None`` unless some region's index says it is yanked)."""
-
-    version: str
-    files: tuple[str, ...]
-    regions: tuple[str, ...]
-    yank: Yank | None = None
-    #: staged by Startifact 1.x, in its layout (no SHA-256, no index)
-    legacy: bool = False
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    """A staged version: its files (from their metadata documents) and where they are."""
-
-    project: str
-    version: str
-    files: tuple[StagedFile, ...]
-    #: region -> bucket, for every region whose index lists the version
-    buckets: Mapping[str, str] = field(hash=False)
-    #: file name -> S3 key (the same in every region)
-    keys: Mapping[str, str] = field(hash=False)
-    #: file name -> regions whose copy is described by a valid, agreeing metadata document
-    holders: Mapping[str, tuple[str, ...]] = field(hash=False)
-    #: every region asked
-    asked: tuple[str, ...] = ()
-    #: why, when and by whom the version was yanked; ``None`` when it is not
-    yank: Yank | None = None
-    #: staged by Startifact 1.x, in its layout: its files have no recorded SHA-256
-    legacy: bool = False
-
-    @property
-    def regions(self) -> tuple[str, ...]:
-        """The regions holding every file of the version."""
-        return tuple(r for r in self.buckets if all(r in h for h in self.holders.values()))
-
-    @property
-    def missing(self) -> tuple[str, ...]:
-        """The regions asked that do not hold every file (or could not be read)."""
-        return tuple(r for r in self.asked if r not in self.regions)
-
-
-@dataclass(frozen=True)
-class Located:
-    """A version as the project indexes show it, before its metadata documents are read."""
-
-    project: str
-    version: str
-    #: region -> bucket, for every region whose index lists the version
-    buckets: Mapping[str, str] = field(hash=False)
-    #: file name -> the regions whose index lists it
-    files: Mapping[str, tuple[str, ...]] = field(hash=False)
-    #: file name -> S3 key (the same in every region)
-    keys: Mapping[str, str] = field(hash=False)
-    #: whether some holding region's index says the version is yanked
-    yanked: bool = False
-    #: a version staged by Startifact 1.x: its one file, already described
-    legacy: StagedFile | None = None
 
 
 class Reader:
@@ -125,10 +64,8 @@ class Reader:
         self._regions = tuple(regions)
         self._aws = aws
         self._layout = organisation.layout
-        self._legacy = LegacyLayout(
-            organisation.layout.key_prefix, organisation.layout.parameter_prefix
-        )
         self._warn = warn or (lambda message: None)
+        self._legacy = LegacyReader(organisation.layout, regions, aws, self._warn)
 
     def latest(self, project: str, *, typed: str | None = None) -> str:
         """The latest version: every region's version record, read at once with its index; the
@@ -139,7 +76,7 @@ class Reader:
         return self.indexes_and_latest(project, need_indexes=False, typed=typed)[1]
 
     def _record(self, region: str, project: str, typed: str | None = None) -> str | None:
-        for candidate in _names(project, typed):
+        for candidate in candidate_names(project, typed):
             name = self._layout.version_parameter(candidate)
             value = self._aws.region(region).get_parameter(name)
             if value is None:
@@ -148,25 +85,6 @@ class Reader:
                 raise DocumentError(f"{name} in {region} holds {value!r}, which is not a version")
             return value
         return None
-
-    def _choose(self, project: str, records: Mapping[str, str | Exception | None]) -> str:
-        name = self._layout.version_parameter(project)
-        answers = {r: v for r, v in records.items() if not isinstance(v, Exception)}
-        failures = [str(v) for v in records.values() if isinstance(v, Exception)]
-        votes = Counter(v for v in answers.values() if v)
-        if votes and votes.most_common(1)[0][1] >= len(self._regions) // 2 + 1:
-            return votes.most_common(1)[0][0]
-        if votes:
-            return max(votes, key=Version)
-        if answers:
-            raise NoSuchProjectError(
-                f"no such project {project!r}: no region has a version record {name}"
-                + (f" ({'; '.join(failures)})" if failures else "")
-            )
-        raise UnavailableError(
-            f"could not read {name} from any region ({'; '.join(failures)}): check your "
-            "credentials and network, or name regions that answer with --regions"
-        )
 
     def _index(self, region: str, project: str) -> tuple[str, ProjectIndex]:
         client = self._aws.region(region)
@@ -206,7 +124,7 @@ class Reader:
         good: dict[str, tuple[str, ProjectIndex]] = {}
         for region, result in results.items():
             if isinstance(result, Exception):
-                self._warn(f"{region} skipped: {_reason(result)}")
+                self._warn(f"{region} skipped: {reason(result)}")
             else:
                 good[region] = result
         if not good:
@@ -229,10 +147,15 @@ class Reader:
             self._warn(f"no index of {project} could be read: yanked versions are not known")
             good = {}
         try:
-            chosen = self._choose(project, records)
+            chosen = choose(
+                project,
+                records,
+                parameter=self._layout.version_parameter(project),
+                regions=len(self._regions),
+            )
         except NoSuchProjectError as error:
-            return good, self._not_yanked(project, good, error)
-        return good, self._not_yanked(project, good, chosen)
+            return good, not_yanked(project, good, error, self._warn)
+        return good, not_yanked(project, good, chosen, self._warn)
 
     def _indexes_and_records(
         self, project: str, typed: str | None
@@ -258,34 +181,6 @@ class Reader:
         indexes.update({r: p for r, p in results.items() if isinstance(p, Exception)})
         return indexes, records
 
-    def _not_yanked(
-        self, project: str, indexes: Mapping[str, Indexed], chosen: str | NoSuchProjectError
-    ) -> str:
-        """``chosen``, unless an index says it is yanked (a region whose record could not be
-        moved): then the highest version not yanked, with a warning."""
-        yanked = {v for _, index in indexes.values() for v in index.yanked}
-        if isinstance(chosen, str) and chosen not in yanked:
-            return chosen
-        staged = {v for _, index in indexes.values() for v, _ in index.versions}
-        fallback = choose_latest(staged - yanked)
-        if fallback is None and staged and staged <= yanked:
-            listed = sorted(staged, key=Version, reverse=True)
-            raise AllYankedError(
-                f"every version of {project} is yanked ({', '.join(listed[:10])}"
-                f"{' ...' if len(listed) > 10 else ''}): there is no latest version; name a "
-                "version to download it anyway, or unyank one with `startifact unyank`"
-            )
-        if isinstance(chosen, Exception):
-            raise chosen
-        if fallback is None:
-            return chosen
-        self._warn(
-            f"the version record of {project} names {chosen}, which is yanked; using "
-            f"{fallback}, the highest version not yanked (yanking {chosen} again moves the "
-            "record in every region)"
-        )
-        return fallback
-
     def versions(self, project: str, *, typed: str | None = None) -> list[VersionSummary]:
         """Every staged version across the regions, newest first; with it, a version staged
         by Startifact 1.x that a version record names (a reader cannot list the others)."""
@@ -297,7 +192,7 @@ class Reader:
             for version, names in index.versions:
                 files.setdefault(version, set()).update(names)
                 regions.setdefault(version, []).append(region)
-        legacy = self._legacy_versions(project, typed, records, set(files), indexes)
+        legacy = self._legacy.summaries(project, typed, records, set(files), indexes)
         if not files and not legacy:
             raise NoSuchProjectError(
                 f"no such project {project!r}: nothing is staged for it in "
@@ -317,30 +212,6 @@ class Reader:
             for v in ordered
         ]
         return sorted([*summaries, *legacy], key=lambda s: Version(s.version), reverse=True)
-
-    def _legacy_versions(
-        self,
-        project: str,
-        typed: str | None,
-        records: Mapping[str, str | Exception | None],
-        staged: set[str],
-        indexes: Mapping[str, Indexed],
-    ) -> list[VersionSummary]:
-        """The versions the records name that no index lists, found in the 1.x layout."""
-        known = {Version(v) for v in staged}
-        named = {v for v in records.values() if isinstance(v, str)}
-        wanted = sorted({v for v in named if Version(v) not in known})
-        summaries = []
-        for value in wanted:
-            located = self._locate_legacy(project, typed, value, indexes)
-            if located is not None and located.legacy is not None:
-                holders = tuple(sorted(located.files[located.legacy.filename]))
-                summaries.append(
-                    VersionSummary(
-                        located.version, (located.legacy.filename,), holders, legacy=True
-                    )
-                )
-        return summaries
 
     def yank_of(self, project: str, version: str, buckets: Mapping[str, str]) -> Yank:
         """Why ``version`` was yanked, from its marker in the first of ``buckets`` (region ->
@@ -390,7 +261,7 @@ class Reader:
         version = _staged_form(version, indexes.values())
         holding = {r: b for r, (b, i) in indexes.items() if i.files(version)}
         if not holding:
-            legacy = self._locate_legacy(project, typed, typed_version or version, indexes)
+            legacy = self._legacy.locate(project, typed, typed_version or version, indexes)
             if legacy is not None:
                 return legacy
             staged = sorted(
@@ -418,7 +289,7 @@ class Reader:
         """Read the metadata documents of every file of ``located`` in every region holding
         it, all at once, and keep what the regions agree on."""
         if located.legacy is not None:
-            return self._describe_legacy(located, located.legacy)
+            return self._legacy.describe(located, located.legacy)
         names = list(located.files)
         with ThreadPoolExecutor(1, thread_name_prefix="yank") as pool:
             yank = pool.submit(self._yank_of, located) if located.yanked else None
@@ -434,7 +305,7 @@ class Reader:
             if isinstance(result, IntegrityError):
                 raise result
             if isinstance(result, Exception):  # an index entry no region can back up
-                self._warn(f"{name} left out: {_reason(result)}")
+                self._warn(f"{name} left out: {reason(result)}")
                 continue
             files.append(result[0])
             holders[name] = result[1]
@@ -454,78 +325,6 @@ class Reader:
             self._regions,
             yanked,
         )
-
-    def _describe_legacy(self, located: Located, staged: StagedFile) -> VersionInfo:
-        return VersionInfo(
-            located.project,
-            located.version,
-            (staged,),
-            located.buckets,
-            located.keys,
-            {staged.filename: located.files[staged.filename]},
-            self._regions,
-            legacy=True,
-        )
-
-    def _locate_legacy(
-        self, project: str, typed: str | None, version: str, indexes: Mapping[str, Indexed]
-    ) -> Located | None:
-        """``version`` as Startifact 1.x staged it, in every region that answered: the first
-        of the project names (as typed, then normalised) and versions (as given, then in
-        normal form) whose artifact a region holds; ``None`` when no region holds any."""
-        parsed = parse_version(version)
-        versions = _names(str(parsed), version) if parsed is not None else (version,)
-        candidates = [(p, v) for p in _names(project, typed)[::-1] for v in versions[::-1]]
-        buckets = {r: b for r, (b, _) in indexes.items()}
-        found = per_region(list(buckets), lambda r: self._legacy_in(r, buckets[r], candidates))
-        hits = {r: f for r, f in found.items() if isinstance(f, tuple)}
-        for region, result in found.items():
-            if isinstance(result, Exception):
-                self._warn(f"{region}: {_reason(result)}")
-        if not hits or parsed is None:
-            return None
-        first = next(c for c in candidates if any(h[0] == c for h in hits.values()))
-        holders = tuple(r for r in self._regions if r in hits and hits[r][0] == first)
-        staged = hits[holders[0]][1]
-        key = self._legacy.artifact_key(*first)
-        return Located(
-            project,
-            str(parsed),
-            {r: buckets[r] for r in holders},
-            {staged.filename: holders},
-            {staged.filename: key},
-            legacy=staged,
-        )
-
-    def _legacy_in(
-        self, region: str, bucket: str, candidates: Sequence[tuple[str, str]]
-    ) -> tuple[tuple[str, str], StagedFile] | None:
-        """The first of ``candidates`` whose 1.x artifact ``region`` holds, described."""
-        client = self._aws.region(region)
-        for name, version in candidates:
-            try:
-                stored = client.head_object(bucket, self._legacy.artifact_key(name, version))
-            except AccessDeniedError:  # what a missing object is to a reader who cannot list
-                stored = None
-            if stored is None:
-                continue
-            key = self._legacy.metadata_key(name, version)
-            try:
-                data = client.get_document(bucket, key, METADATA_LIMIT)
-            except AccessDeniedError:
-                data = None
-            try:
-                metadata = parse_legacy_metadata(data) if data is not None else {}
-            except ValueError as error:
-                raise DocumentError(
-                    f"s3://{bucket}/{key} is not Startifact 1.x metadata ({error})"
-                ) from None
-            filename, problem = legacy_filename(name, version, metadata)
-            if problem:
-                self._warn(f"{region}: s3://{bucket}/{key}: {problem}")
-            staged = StagedFile(filename, stored.size, "", stored.modified, user_metadata(metadata))
-            return (name, version), staged
-        return None
 
     def _yank_of(self, located: Located) -> Yank:
         return self.yank_of(located.project, located.version, located.buckets)
@@ -553,7 +352,7 @@ class Reader:
         good = {r: f for r, f in results.items() if isinstance(f, StagedFile)}
         for region, result in results.items():
             if isinstance(result, Exception):
-                self._warn(f"{region}: {_reason(result)}")
+                self._warn(f"{region}: {reason(result)}")
         if not good:
             raise DocumentError(f"no region has a readable metadata document for {name}")
         votes = Counter((f.sha256, f.size) for f in good.values())
@@ -581,21 +380,12 @@ def _staged_form(version: str, indexes: Iterable[tuple[str, ProjectIndex]]) -> s
     return next((v for v in sorted(staged) if Version(v) == wanted), version)
 
 
-def _names(normal: str, typed: str | None) -> tuple[str, ...]:
-    """``normal``, and ``typed`` after it when it differs."""
-    return (normal, typed) if typed and typed != normal else (normal,)
-
-
 def _yank(result: Yank | Exception | None) -> Yank | None:
     if isinstance(result, Exception):
-        return Yank(f"unknown: {_reason(result)}", "")
+        return Yank(f"unknown: {reason(result)}", "")
     return result
 
 
 def _outcome(future: Future[str | None]) -> str | Exception | None:
     error = future.exception()
     return error if isinstance(error, Exception) else future.result()
-
-
-def _reason(error: Exception) -> str:
-    return str(error) if isinstance(error, StartifactError) else f"{type(error).__name__}: {error}"

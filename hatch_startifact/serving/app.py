@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from hatch_startifact.errors import NoSuchProjectError, StartifactError
-from hatch_startifact.reading.reader import Warn
+from hatch_startifact.reading.found import Warn
 from hatch_startifact.serving import pages
 from hatch_startifact.serving.catalogue import Catalogue, Link, Project
 from hatch_startifact.serving.files import AbortedError, Files, Wanted

@@ -20,7 +20,8 @@ from packaging.version import Version
 from hatch_startifact.aws import Aws
 from hatch_startifact.errors import DocumentError, NoSuchProjectError, StartifactError
 from hatch_startifact.parallel import at_once
-from hatch_startifact.reading.reader import METADATA_LIMIT, Reader, Warn
+from hatch_startifact.reading.found import METADATA_LIMIT, Warn
+from hatch_startifact.reading.reader import Reader
 from hatch_startifact.store.layout import Layout
 from hatch_startifact.store.metadata import StagedFile, parse_metadata_document
 from hatch_startifact.store.yanks import Yank

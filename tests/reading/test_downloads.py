@@ -18,7 +18,7 @@ import pytest
 from hatch_startifact.aws import MULTIPART_THRESHOLD
 from hatch_startifact.errors import DestinationError, StartifactError
 from hatch_startifact.reading.downloads import Downloaded, Downloader, file_sha256
-from hatch_startifact.reading.reader import VersionInfo
+from hatch_startifact.reading.found import VersionInfo
 from tests.helpers import (
     REGIONS,
     Hook,
