@@ -118,6 +118,7 @@ def stage(
                 request.metadata_of(a.filename),
                 staged_at,
                 a.core,
+                a.requires_python,
             )
             for a in request.artifacts
         },

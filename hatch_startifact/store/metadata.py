@@ -69,7 +69,13 @@ def metadata_document(
     metadata: Mapping[str, str],
     staged_at: str,
     core: CoreMetadata | None = None,
+    requires_python: str | None = None,
 ) -> bytes:
+    """The metadata document of a staged file.
+
+    :param core: a wheel's core metadata, as staged beside it.
+    :param requires_python: the file's Requires-Python (a wheel's or an sdist's), if any.
+    """
     document: dict[str, object] = {
         "project": project,
         "version": version,
@@ -82,10 +88,8 @@ def metadata_document(
     }
     if core is not None:
         document["core_metadata"] = core.to_json()
-    # An `Artifact` knows the file's Requires-Python (a wheel's or an sdist's).
-    requires = getattr(artifact, "requires_python", None)
-    if isinstance(requires, str) and requires:
-        document["requires_python"] = requires
+    if requires_python:
+        document["requires_python"] = requires_python
     return json.dumps(document, indent=1).encode()
 
 

@@ -185,7 +185,9 @@ def test_core_metadata_that_this_tool_cannot_have_written_is_ignored(
 
 def test_requires_python_is_written_at_the_top_level_and_read_back(tmp_path: Path) -> None:
     sdist = Artifact.from_path(build_sdist(tmp_path, "my-lib", "1.0.0", requires_python=">=3.9"))
-    data = metadata_document("my-lib", "1.0.0", sdist, {}, STAGED_AT)
+    data = metadata_document(
+        "my-lib", "1.0.0", sdist, {}, STAGED_AT, requires_python=sdist.requires_python
+    )
     assert read(data)["requires_python"] == ">=3.9"
     assert "core_metadata" not in read(data)
     assert parse_metadata_document(data, "my-lib", "1.0.0", sdist.filename).requires_python == (
