@@ -27,6 +27,7 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    FlexibleChecksumError,
     HTTPClientError,
     IncompleteReadError,
     NoCredentialsError,
@@ -279,6 +280,13 @@ def translate(error: Exception, *, region: str, action: str, resource: str) -> A
             )
         return AwsError(
             f"{action} on {resource} failed in {region}: {code}: {message}",
+            region=region,
+            resource=resource,
+        )
+    if isinstance(error, FlexibleChecksumError):
+        return AwsError(
+            f"{resource} in {region} did not arrive as S3 stored it ({error}): try again; if "
+            "it persists, ask an administrator to check the object",
             region=region,
             resource=resource,
         )
@@ -563,6 +571,8 @@ class Region:
                 return None
             body = response["Body"]
             data = body.read(limit + 1)
+            if len(data) <= limit:
+                body.read(1)  # the end: there botocore checks S3's checksum, if it has one
             body.close()
         if len(data) > limit:
             raise AwsError(

@@ -23,6 +23,7 @@ import boto3
 import botocore.loaders
 import botocore.session
 import pytest
+import urllib3
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 
@@ -147,6 +148,19 @@ def answer(status: int, body: bytes, headers: dict[str, str]) -> Callable[..., A
 
     def handler(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
         return AWSResponse(request.url, status, HTTPHeaders.from_dict(headers), Body(body))
+
+    return handler
+
+
+def streamed(body: bytes, headers: dict[str, str]) -> Callable[..., AWSResponse]:
+    """A ``before-send`` handler answering 200 with ``body`` as a stream botocore reads, as it
+    reads a real response's (`answer` gives a body that can only be parsed)."""
+
+    def handler(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
+        raw = urllib3.HTTPResponse(
+            io.BytesIO(body), headers=headers, status=200, preload_content=False
+        )
+        return AWSResponse(request.url, 200, HTTPHeaders.from_dict(headers), raw)
 
     return handler
 

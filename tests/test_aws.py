@@ -50,6 +50,7 @@ from tests.helpers import (
     sha256,
     sha256_base64,
     ssm_error,
+    streamed,
 )
 
 if TYPE_CHECKING:
@@ -415,6 +416,26 @@ def test_body_chunks_of_an_empty_body_read_it_to_its_end_through_botocore() -> N
     raw = _urllib3(b"")
     assert list(aws._body_chunks(_streaming(raw, 0), 0, 4096)) == []
     assert raw.isclosed()
+
+
+@pytest.mark.parametrize("size", [8, 100 * 1024])
+def test_bytes_that_do_not_match_s3_s_checksum_are_refused_naming_the_object(
+    region: Region, session: boto3.Session, size: int
+) -> None:
+    # S3 sends its checksum of an object uploaded in one request; botocore checks it at the
+    # end of the body, which a document's read must reach.
+    data = b"d" * size
+    wrong = base64.b64encode(hashlib.sha256(b"other").digest()).decode()
+    headers = {"Content-Length": str(size), "ETag": '"e"', "x-amz-checksum-sha256": wrong}
+    register(session, "before-send.s3.GetObject", streamed(data, headers))
+    fresh = Aws(session).region(REGION)
+    reads: list[Callable[[], object]] = [
+        lambda: fresh.get_document(BUCKET, "doc", 1024 * 1024),
+        lambda: fresh.download(BUCKET, "doc", lambda chunk: None),
+    ]
+    for read in reads:
+        with pytest.raises(AwsError, match=f"s3:::{BUCKET}/doc in {REGION} did not arrive as S3"):
+            read()
 
 
 def test_open_object_streams_the_bytes_with_size_and_etag(region: Region, s3: S3Client) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import http.client
-import io
 import json
 import urllib.error
 import zipfile
@@ -16,14 +15,21 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import urllib3
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
-from botocore.compat import HTTPHeaders
+from botocore.awsrequest import AWSPreparedRequest
 from botocore.exceptions import EndpointConnectionError
 
 from hatch_startifact.serving.pages import JSON_V1
 from tests.fixtures.serving import NO_REDIRECTS, SDIST, STORE_REGIONS, Served, ServeIndex, Store
-from tests.helpers import Hook, OpenSession, answer, md5, session_factory, sha256, staged
+from tests.helpers import (
+    Hook,
+    OpenSession,
+    answer,
+    md5,
+    session_factory,
+    sha256,
+    staged,
+    streamed,
+)
 
 WHEEL = "base_lib-1.0.0-py3-none-any.whl"
 KEY = f"base-lib/1.0.0/{WHEEL}"
@@ -68,19 +74,6 @@ def in_bucket(bucket: str, then: Callable[..., Any]) -> Hook:
         return None
 
     return "before-send.s3.GetObject", handler
-
-
-def streamed(body: bytes, headers: dict[str, str]) -> Callable[..., AWSResponse]:
-    """A ``before-send`` handler answering 200 with ``body`` as a stream botocore reads, as it
-    reads a real response's (`tests.helpers.answer` gives a body that can only be parsed)."""
-
-    def handler(request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
-        raw = urllib3.HTTPResponse(
-            io.BytesIO(body), headers=headers, status=200, preload_content=False
-        )
-        return AWSResponse(request.url, 200, HTTPHeaders.from_dict(headers), raw)
-
-    return handler
 
 
 def _core(wheel: Path) -> bytes:
