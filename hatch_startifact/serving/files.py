@@ -31,6 +31,8 @@ from hatch_startifact.errors import IntegrityError, StartifactError, Unavailable
 CHUNK = 256 * 1024
 #: Chunks of a streamed download sent but not yet hashed, at most.
 BEHIND = 4
+#: The name of a streamed download's hashing thread.
+HASHING = "startifact-sha256"
 #: A spool's bytes kept in memory before it moves to a temporary file.
 IN_MEMORY = 512 * 1024
 
@@ -175,7 +177,7 @@ class _Hashing:
     def __init__(self) -> None:
         self._digest = hashlib.sha256()
         self._chunks: queue.Queue[bytes | None] = queue.Queue(BEHIND)
-        self._thread = threading.Thread(target=self._hash, daemon=True)
+        self._thread = threading.Thread(target=self._hash, name=HASHING, daemon=True)
         self._thread.start()
 
     def _hash(self) -> None:
