@@ -28,7 +28,8 @@ from typing import Any
 import boto3
 from latency import Router
 
-from hatch_startifact.serving.app import build_index, make_server, url_of
+from hatch_startifact.serving.app import make_server, url_of
+from hatch_startifact.serving.index import build_index
 from hatch_startifact.session import Session
 from hatch_startifact.store.index import ProjectIndex
 from hatch_startifact.store.metadata import metadata_document

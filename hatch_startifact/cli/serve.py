@@ -43,7 +43,8 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def run_serve(args: argparse.Namespace, console: Console) -> int:
-    from hatch_startifact.serving.app import build_index, make_server, url_of
+    from hatch_startifact.serving.app import make_server, url_of
+    from hatch_startifact.serving.index import build_index
 
     token = token_of(args)
     if not 0 <= args.port <= 65535:

@@ -1,6 +1,7 @@
-"""hatch_startifact.serving.app: the index served from a thread of the test process, over
-moto in-process; files tampered with directly in moto, regions broken with ``before-send``
-hooks on the boto3 session the server reads with."""
+"""hatch_startifact.serving.app and .index: the index served from a thread of the test
+process, over moto in-process, asked over HTTP as pip and uv ask it (what is answered, and the
+HTTP around it, are tested together); files tampered with directly in moto, regions broken
+with ``before-send`` hooks on the boto3 session the server reads with."""
 
 from __future__ import annotations
 
