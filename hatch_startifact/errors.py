@@ -133,3 +133,11 @@ class DestinationError(StartifactError):
 
 class PluginError(StartifactError):
     """A plugin failed, misbehaved or could not be loaded; the message names it."""
+
+
+def reason(error: Exception) -> str:
+    """What a warning or a report says of a failure: a `StartifactError`'s own message, or
+    what an unexpected one was."""
+    if isinstance(error, StartifactError):
+        return str(error)
+    return f"unexpected {type(error).__name__}: {error}"

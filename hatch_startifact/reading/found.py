@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from hatch_startifact.errors import StartifactError
 from hatch_startifact.store.index import ProjectIndex
 from hatch_startifact.store.metadata import StagedFile
 from hatch_startifact.store.yanks import Yank
@@ -84,8 +83,3 @@ class Located:
 def candidate_names(normal: str, typed: str | None) -> tuple[str, ...]:
     """``normal``, and ``typed`` after it when it differs."""
     return (normal, typed) if typed and typed != normal else (normal,)
-
-
-def reason(error: Exception) -> str:
-    """What a warning says of a failure."""
-    return str(error) if isinstance(error, StartifactError) else f"{type(error).__name__}: {error}"

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from packaging.version import Version
 
 from hatch_startifact.aws import Aws
-from hatch_startifact.errors import AccessDeniedError, DocumentError
+from hatch_startifact.errors import AccessDeniedError, DocumentError, reason
 from hatch_startifact.parallel import per_region
 from hatch_startifact.reading.found import (
     METADATA_LIMIT,
@@ -23,7 +23,6 @@ from hatch_startifact.reading.found import (
     VersionSummary,
     Warn,
     candidate_names,
-    reason,
 )
 from hatch_startifact.store.layout import Layout
 from hatch_startifact.store.legacy import (

@@ -26,6 +26,7 @@ from hatch_startifact.errors import (
     NoSuchVersionError,
     StartifactError,
     UnavailableError,
+    reason,
 )
 from hatch_startifact.parallel import per_region
 from hatch_startifact.reading.found import (
@@ -38,7 +39,6 @@ from hatch_startifact.reading.found import (
     VersionSummary,
     Warn,
     candidate_names,
-    reason,
 )
 from hatch_startifact.reading.latest import choose, not_yanked
 from hatch_startifact.reading.legacy import LegacyReader

@@ -21,7 +21,7 @@ from packaging.version import Version
 
 from hatch_startifact.aws import Aws, Listing, ObjectInfo, Region
 from hatch_startifact.config.organisation import OrganisationConfig
-from hatch_startifact.errors import EXIT_OK, EXIT_PARTIAL, StartifactError
+from hatch_startifact.errors import EXIT_OK, EXIT_PARTIAL, StartifactError, reason
 from hatch_startifact.parallel import per_region
 from hatch_startifact.staging.regional import record_latest, update_index
 from hatch_startifact.store.buckets import in_bucket
@@ -172,7 +172,7 @@ class Migration:
         wanted = prefixes(self._legacy, projects)
         listed = per_region(self._regions, lambda r: self._list(r, wanted))
         good = [f for f in listed.values() if isinstance(f, _Region)]
-        unreachable = {r: _reason(e) for r, e in listed.items() if isinstance(e, Exception)}
+        unreachable = {r: reason(e) for r, e in listed.items() if isinstance(e, Exception)}
         versions, skipped = discover(good, self._legacy, projects)
         documents = self._metadata(versions, {f.region: f for f in good})
         results = per_region(
@@ -185,7 +185,7 @@ class Migration:
         records: dict[tuple[str, str], str | None] = {}
         for region, result in results.items():
             if isinstance(result, Exception):
-                unreachable[region] = _reason(result)
+                unreachable[region] = reason(result)
                 continue
             moved.extend(result[0])
             records.update(result[1])
@@ -259,7 +259,7 @@ class Migration:
                 index, _ = update_index(client, found.bucket, self._layout, project)
                 value = record_latest(client, found.bucket, self._layout, index)
             except StartifactError as error:
-                failed = Moved(found.region, project, "", "", "failed", _reason(error))
+                failed = Moved(found.region, project, "", "", "failed", reason(error))
                 moved.append(failed)
                 if report:
                     report(failed)
@@ -277,7 +277,7 @@ class Migration:
     ) -> Moved:
         project, normal = version.normal_project, version.normal_version
         if isinstance(metadata, Exception):
-            return Moved(found.region, project, normal, "", "failed", _reason(metadata))
+            return Moved(found.region, project, normal, "", "failed", reason(metadata))
         filename, problem = legacy_filename(version.project, version.version, metadata)
         key = self._layout.artifact_key(project, normal, filename)
         document_key = self._layout.metadata_key(project, normal, filename)
@@ -304,7 +304,7 @@ class Migration:
             )
             client.put_object(found.bucket, document_key, document)
         except StartifactError as error:
-            return Moved(found.region, project, normal, filename, "failed", _reason(error))
+            return Moved(found.region, project, normal, filename, "failed", reason(error))
         return Moved(found.region, project, normal, filename, "copied", detail)
 
     def _copy(
@@ -335,7 +335,3 @@ class _Copied:
 def _outcome(future: Future[dict[str, str]]) -> dict[str, str] | Exception:
     error = future.exception()
     return error if isinstance(error, Exception) else future.result()
-
-
-def _reason(error: Exception) -> str:
-    return str(error) if isinstance(error, StartifactError) else f"{type(error).__name__}: {error}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from hatch_startifact.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, StartifactError
+from hatch_startifact.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL
 
 if TYPE_CHECKING:
     from hatch_startifact.staging.request import StageRequest
@@ -124,10 +124,3 @@ def exit_code(regions: Sequence[RegionOutcome], conflict: bool = False) -> int:
     if conflict or len(failed) == len(regions):
         return EXIT_ERROR
     return EXIT_PARTIAL
-
-
-def reason(error: Exception) -> str:
-    """What a region's failure says: the error's own message, or what it was if unexpected."""
-    if isinstance(error, StartifactError):
-        return str(error)
-    return f"unexpected {type(error).__name__}: {error}"

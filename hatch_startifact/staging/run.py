@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from hatch_startifact.aws import Aws
 from hatch_startifact.config.organisation import OrganisationConfig
-from hatch_startifact.errors import ConflictError, InvalidInputError
+from hatch_startifact.errors import ConflictError, InvalidInputError, reason
 from hatch_startifact.parallel import per_region
 from hatch_startifact.staging.regional import (
     Survey,
@@ -38,7 +38,6 @@ from hatch_startifact.staging.report import (
     RegionOutcome,
     StageReport,
     Status,
-    reason,
 )
 from hatch_startifact.staging.request import StageRequest
 from hatch_startifact.store.index import ProjectIndex

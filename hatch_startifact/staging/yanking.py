@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from hatch_startifact.aws import Aws, Region
 from hatch_startifact.config.organisation import OrganisationConfig
-from hatch_startifact.errors import AccessDeniedError, NoSuchVersionError
+from hatch_startifact.errors import AccessDeniedError, NoSuchVersionError, reason
 from hatch_startifact.parallel import per_region
 from hatch_startifact.staging.regional import (
     Survey,
@@ -22,7 +22,7 @@ from hatch_startifact.staging.regional import (
     survey_regions,
     update_index,
 )
-from hatch_startifact.staging.report import RegionOutcome, YankReport, reason
+from hatch_startifact.staging.report import RegionOutcome, YankReport
 from hatch_startifact.store.index import ProjectIndex
 from hatch_startifact.store.layout import Layout
 from hatch_startifact.store.metadata import utc_now
