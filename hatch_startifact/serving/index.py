@@ -43,16 +43,19 @@ class Answer:
 
 @dataclass(frozen=True)
 class Found:
-    """A file to answer with: what to send, its content type and its headers (its ETag among
-    them: a file never changes, so its SHA-256 is its ETag)."""
+    """A file to answer with: what to send, and its content type."""
 
     wanted: Wanted
     content_type: str
-    headers: tuple[tuple[str, str], ...]
 
     @property
     def etag(self) -> str:
-        return dict(self.headers)["ETag"]
+        """A file never changes once staged: its SHA-256 is its ETag."""
+        return f'"{self.wanted.sha256}"'
+
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]:
+        return (("ETag", self.etag), ("Cache-Control", IMMUTABLE), ("Accept-Ranges", "none"))
 
 
 class Index:
@@ -140,7 +143,7 @@ class Index:
         _, _, name, version, filename = parts
         if check_project(name)[0] != name or not is_normalised_version(version):
             return not_found()
-        core = is_core_metadata(filename)
+        core = _is_core_metadata(filename)
         staged_name = filename[: -len(pages.CORE_METADATA)] if core else filename
         if check_filename(staged_name)[0] is None:
             return not_found()
@@ -163,11 +166,9 @@ class Index:
             key = self._layout.core_metadata_key(project.name, link.version, link.filename)
             size, sha256 = described.size, described.sha256
         buckets = {r: project.buckets[r] for r in link.regions}
-        etag = f'"{sha256}"'
         return Found(
             Wanted(key, size, sha256, link.regions, buckets),
             "text/plain; charset=utf-8" if core else "application/octet-stream",
-            (("ETag", etag), ("Cache-Control", IMMUTABLE), ("Accept-Ranges", "none")),
         )
 
 
@@ -182,7 +183,7 @@ def build_index(
     return Index(catalogue, files, layout, token=token, page_max_age=int(ttl))
 
 
-def is_core_metadata(name: str) -> bool:
+def _is_core_metadata(name: str) -> bool:
     """Whether a requested name asks for a wheel's core metadata: only wheels have it, and no
     staged file's name ends in ".whl.metadata" (any other may end in ".metadata")."""
     return name.endswith(".whl" + pages.CORE_METADATA)
